@@ -1,0 +1,123 @@
+"""Gold annotation sources: spans anchored by their text, resolved to offsets against clean articles.
+
+The format is described in ``data/annotations/README.md``. An anchor is ``text`` plus at
+most one of ``in`` (a context that occurs once and contains the text) or ``occurrence``
+(the N-th non-overlapping occurrence, 1-based). Every failure names the file and the item.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from annotation.errors import KhabarError
+from annotation.model import Annotated, Article, Claim, Mention, Span
+
+
+def occurrences(text: str, needle: str) -> list[int]:
+    """Start offsets of the non-overlapping occurrences of ``needle`` in ``text``, in order."""
+    found, pos = [], text.find(needle)
+    while needle and pos != -1:
+        found.append(pos)
+        pos = text.find(needle, pos + len(needle))
+    return found
+
+
+def resolve_anchor(text: str, anchor: Any, where: str) -> Span:
+    """Turn ``{"text": …, "in"|"occurrence": …}`` into a span with offsets, or fail naming ``where``."""
+    if not isinstance(anchor, dict) or not isinstance(anchor.get("text"), str) or not anchor["text"]:
+        raise KhabarError(f"{where}: an anchor needs a non-empty 'text'")
+    needle = anchor["text"]
+    context = anchor.get("in")
+    nth = anchor.get("occurrence")
+    if nth is not None and (not isinstance(nth, int) or isinstance(nth, bool) or nth < 1):
+        raise KhabarError(f"{where}: 'occurrence' must be a whole number from 1")
+    base = 0
+    haystack = text
+    if context is not None:
+        starts = occurrences(text, context)
+        if len(starts) != 1:
+            raise KhabarError(f"{where}: context {context!r} occurs {len(starts)} times in the article, expected once")
+        base, haystack = starts[0], context
+    starts = occurrences(haystack, needle)
+    if not starts:
+        scope = f"context {context!r}" if context is not None else "the article"
+        raise KhabarError(f"{where}: {needle!r} does not occur in {scope}")
+    if nth is None:
+        if context is None and len(starts) > 1:
+            raise KhabarError(f"{where}: {needle!r} occurs {len(starts)} times; add 'in' or 'occurrence'")
+        nth = 1
+    if nth > len(starts):
+        raise KhabarError(f"{where}: asks for occurrence {nth} of {needle!r}, which occurs {len(starts)} times")
+    start = base + starts[nth - 1]
+    entity = anchor.get("entity")
+    return Span(start, start + len(needle), needle, str(entity) if entity is not None else None)
+
+
+def build_document(article: Article, source: dict[str, Any], where: str,
+                   annotation: dict[str, Any] | None = None) -> Annotated:
+    """Resolve one annotation source against its article."""
+    text = article.text
+    mentions: list[Mention] = []
+    by_id: dict[str, Mention] = {}
+    for i, ent in enumerate(source.get("entities", [])):
+        item = f"{where} entities[{i}] ({ent.get('id') if isinstance(ent, dict) else '?'})"
+        span = resolve_anchor(text, ent, item)
+        if not isinstance(ent.get("label"), str):
+            raise KhabarError(f"{item}: missing 'label'")
+        mention = Mention(label=ent["label"], start=span.start, end=span.end, text=span.text,
+                          id=ent.get("id"), entity=ent.get("entity"))
+        mentions.append(mention)
+        if mention.id is not None:
+            by_id[str(mention.id)] = mention
+
+    def part(obj: Any, item: str) -> Span | None:
+        if obj is None:
+            return None
+        if isinstance(obj, dict) and "mention" in obj:
+            ref = by_id.get(str(obj["mention"]))
+            if ref is None:
+                raise KhabarError(f"{item}: points to mention {obj['mention']!r}, which does not exist")
+            return Span(ref.start, ref.end, ref.text, ref.entity)
+        return resolve_anchor(text, obj, item)
+
+    claims: list[Claim] = []
+    for i, cl in enumerate(source.get("claims", [])):
+        item = f"{where} claims[{i}] ({cl.get('id') if isinstance(cl, dict) else '?'})"
+        span = resolve_anchor(text, cl, item)
+        cue = part(cl.get("cue"), f"{item} cue")
+        claims.append(Claim(
+            start=span.start, end=span.end, text=span.text, id=cl.get("id"),
+            source=part(cl.get("source"), f"{item} source"),
+            cue=Span(cue.start, cue.end, cue.text) if cue else None,
+            via=tuple(p for j, v in enumerate(cl.get("via") or []) if (p := part(v, f"{item} via[{j}]"))),
+            attribution=cl.get("attribution"), claim_type=cl.get("claim_type"),
+            check_worthy=cl.get("check_worthy"),
+        ))
+    return Annotated(article=article, entities=tuple(mentions), claims=tuple(claims),
+                     annotation=dict(annotation or {}))
+
+
+def load_source(path: Path) -> dict[str, Any]:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise KhabarError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise KhabarError(f"{path}: expected a JSON object with an 'id'")
+    return obj
+
+
+def build_gold(articles: list[Article], sources_dir: Path,
+               annotation: dict[str, Any] | None = None) -> list[Annotated]:
+    """Resolve every ``<id>.json`` in ``sources_dir`` against the article with that id."""
+    by_id = {a.id: a for a in articles}
+    docs = []
+    for path in sorted(sources_dir.glob("*.json")):
+        source = load_source(path)
+        article = by_id.get(source["id"])
+        if article is None:
+            raise KhabarError(f"{path}: article {source['id']!r} is not among the ingested articles")
+        docs.append(build_document(article, source, str(path), annotation))
+    return docs

@@ -1,0 +1,7 @@
+"""The one exception type that the command line turns into a clean message (exit 1)."""
+
+from __future__ import annotations
+
+
+class KhabarError(Exception):
+    """Bad input or a failed check. The message names the place (file, line, task, region)."""

@@ -1,0 +1,90 @@
+"""Reading and writing JSON lines: errors name the file and line; writes are atomic."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from annotation.errors import KhabarError
+from annotation.model import Annotated, Article, FormatError, Prediction
+
+T = TypeVar("T")
+
+
+def dumps(obj: Any) -> str:
+    """The one JSON encoding khabar writes: UTF-8 text, keys in the model's order."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except FileNotFoundError:
+        raise KhabarError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise KhabarError(f"{path}: is a directory, expected a JSON lines file") from None
+    with handle:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        except UnicodeDecodeError:
+            raise KhabarError(f"{path}:{lineno + 1}: not UTF-8 text") from None
+
+
+def read_records(path: str | Path, parse: Callable[[Any, str], T]) -> list[T]:
+    """Parse every line of ``path`` with ``parse(obj, where)``; a bad record names file and line."""
+    out = []
+    for lineno, obj in iter_json_lines(path):
+        where = f"{path}:{lineno}: "
+        try:
+            out.append(parse(obj, where))
+        except FormatError as exc:
+            raise KhabarError(str(exc)) from None
+    return out
+
+
+def read_articles(path: str | Path) -> list[Article]:
+    return read_records(path, Article.from_dict)
+
+
+def read_gold(path: str | Path) -> list[Annotated]:
+    return read_records(path, Annotated.from_dict)
+
+
+def read_predictions(path: str | Path) -> list[Prediction]:
+    return read_records(path, Prediction.from_dict)
+
+
+def write_atomic(path: str | Path, content: str | bytes) -> None:
+    """Write a file so that readers see the old content or the new, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: str | Path, records: Iterable[Any]) -> None:
+    """Write objects (or model instances with ``to_dict``) as JSON lines, atomically."""
+    lines = [dumps(r.to_dict() if hasattr(r, "to_dict") else r) + "\n" for r in records]
+    write_atomic(path, "".join(lines))

@@ -1,0 +1,1 @@
+"""khabar eval: scoring any extractor against the gold set."""
