@@ -31,10 +31,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from annotation import cli_data, cli_ingest, cli_studio
-    from eval import cli_bench, cli_score
+    from annotation import cli_agreement, cli_data, cli_ingest, cli_studio
+    from eval import cli_bench, cli_compare, cli_export, cli_score
 
-    for module in (cli_ingest, cli_data, cli_studio, cli_score, cli_bench):
+    for module in (cli_ingest, cli_data, cli_export, cli_studio, cli_agreement, cli_score, cli_compare, cli_bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,7 @@
+"""Commands of this family (filled in by its issue)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
