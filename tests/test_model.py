@@ -1,0 +1,123 @@
+"""The data model: JSON lines round trips and validation of every kind of defect."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotation.errors import KhabarError
+from annotation.jsonl import dumps, read_gold, read_predictions, write_jsonl
+from annotation.model import Annotated, Article, Claim, Mention, Span
+from annotation.scheme import load_scheme
+from annotation.validation import validate_corpus, validate_document
+
+TEXT = "بوتين يقبل دعوة كيم\nوكان المتحدث ديمتري بيسكوف، صرح بأنه لا توجد خطط لزيارة كوريا الشمالية."
+
+
+def span_of(text: str, needle: str, entity: str | None = None) -> Span:
+    start = TEXT.index(needle)
+    return Span(start, start + len(needle), needle, entity)
+
+
+def mention(ident: str, needle: str, label: str, entity: str) -> Mention:
+    s = span_of(TEXT, needle)
+    return Mention(label=label, start=s.start, end=s.end, text=needle, id=ident, entity=entity)
+
+
+def good_doc() -> Annotated:
+    content = span_of(TEXT, "لا توجد خطط لزيارة كوريا الشمالية")
+    claim = Claim(start=content.start, end=content.end, text=content.text, id="c1",
+                  source=span_of(TEXT, "ديمتري بيسكوف", "peskov"), cue=span_of(TEXT, "صرح"),
+                  attribution="indirect", claim_type="factual_event", check_worthy=True)
+    return Annotated(
+        article=Article(id="doc-1", text=TEXT, title="بوتين يقبل دعوة كيم", source="الدستور"),
+        entities=(mention("e1", "بوتين", "PERS", "putin"), mention("e2", "كيم", "PERS", "kim"),
+                  mention("e3", "ديمتري بيسكوف", "PERS", "peskov"), mention("e4", "كوريا الشمالية", "GPE", "nk")),
+        claims=(claim,), annotation={"annotators": ["a"], "adjudicated": True},
+    )
+
+
+def test_good_document_is_valid() -> None:
+    assert validate_document(good_doc(), load_scheme()) == []
+
+
+def _with_entity(doc: Annotated, i: int, **changes) -> Annotated:
+    ents = list(doc.entities)
+    ents[i] = replace(ents[i], **changes)
+    return replace(doc, entities=tuple(ents))
+
+
+def _with_claim(doc: Annotated, **changes) -> Annotated:
+    return replace(doc, claims=(replace(doc.claims[0], **changes),))
+
+
+DEFECTS = [
+    ("offsets outside", lambda d: _with_entity(d, 0, end=len(TEXT) + 3), "outside the text"),
+    ("negative start", lambda d: _with_entity(d, 0, start=-1), "outside the text"),
+    ("inverted", lambda d: _with_entity(d, 0, start=5, end=2), "inverted"),
+    ("text mismatch", lambda d: _with_entity(d, 0, text="بوتن"), "does not match"),
+    ("unknown label", lambda d: _with_entity(d, 0, label="PER"), "unknown label 'PER'"),
+    ("duplicate entity id", lambda d: _with_entity(d, 1, id="e1"), "duplicate entity id 'e1'"),
+    ("unknown attribute value", lambda d: _with_claim(d, claim_type="statement"), "unknown claim_type value"),
+    ("boolean given as string", lambda d: _with_claim(d, check_worthy="yes"), "unknown check_worthy value"),
+    ("missing attribute", lambda d: _with_claim(d, attribution=None), "missing attribute 'attribution'"),
+    ("source points nowhere", lambda d: _with_claim(d, source=Span(200, 210, "x")), "outside the text"),
+    ("source cluster unknown", lambda d: _with_claim(d, source=span_of(TEXT, "ديمتري بيسكوف", "nobody")),
+     "no mention has"),
+    ("cue text mismatch", lambda d: _with_claim(d, cue=Span(0, 3, "قال")), "does not match"),
+    ("source without attribution", lambda d: _with_claim(d, attribution="none"), "attribution 'none'"),
+    ("claim without offsets", lambda d: _with_claim(d, start=None), "no offsets"),
+]
+
+
+@pytest.mark.parametrize("name,corrupt,expected", DEFECTS, ids=[d[0] for d in DEFECTS])
+def test_each_defect_is_reported_with_its_place(name, corrupt, expected) -> None:
+    problems = validate_document(corrupt(good_doc()), load_scheme())
+    assert problems, name
+    assert any(expected in p.message for p in problems), [str(p) for p in problems]
+    assert all(p.where.startswith("doc-1") for p in problems)
+
+
+def test_duplicate_article_ids_across_corpus() -> None:
+    problems = validate_corpus([good_doc(), good_doc()], load_scheme())
+    assert [p.message for p in problems] == ["duplicate article id (2 times)"]
+
+
+def test_jsonl_round_trip_is_byte_stable(tmp_path: Path) -> None:
+    first = tmp_path / "a.jsonl"
+    second = tmp_path / "b.jsonl"
+    write_jsonl(first, [good_doc(), replace(good_doc(), article=replace(good_doc().article, id="doc-2"))])
+    write_jsonl(second, read_gold(first))
+    assert first.read_bytes() == second.read_bytes()
+    assert read_gold(second)[0] == good_doc()
+
+
+def test_spec_example_prediction_parses_without_offsets(tmp_path: Path) -> None:
+    line = {"id": "dostor-0001",
+            "entities": [{"label": "PERS", "start": 0, "end": 5}, {"label": "GPE", "text": "كوريا الشمالية"}],
+            "claims": [{"text": "لا توجد حاليًا خطط", "source": {"text": "بيسكوف"},
+                        "claim_type": "factual_event", "check_worthy": True}]}
+    path = tmp_path / "p.jsonl"
+    path.write_text(dumps(line) + "\n", encoding="utf-8")
+    (pred,) = read_predictions(path)
+    assert pred.entities[1].start is None and pred.entities[1].text == "كوريا الشمالية"
+    assert pred.claims[0].source == Span(text="بيسكوف")
+    assert json.loads(dumps(pred.to_dict())) == line
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"id": 1, "text": "x"\n', "a.jsonl:1: not valid JSON"),
+    ('{"id": "a", "text": "x"}\n\n{"text": "y"}\n', "a.jsonl:3: missing field 'id'"),
+    ('{"id": "a", "text": "x", "entities": [{"start": 0}]}\n', "a.jsonl:1: entities[0]: missing field 'label'"),
+    ('{"id": "a", "text": 5}\n', "a.jsonl:1: field 'text' must be str"),
+    ('{"id": "a", "text": "x", "entities": [{"label": "PERS", "start": true}]}\n', "must be an integer"),
+])
+def test_bad_lines_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(KhabarError, match=re.escape(message)):
+        read_gold(path)
