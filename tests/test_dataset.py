@@ -1,0 +1,72 @@
+"""The gold folder is a Hugging Face dataset folder that `datasets` loads with the declared features."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotation.dataset import SPLITS, fingerprint, gold_record, load_gold, split_by_group, write_gold_folder
+from annotation.scheme import load_scheme
+from annotation.validation import validate_corpus
+from tests.test_model import good_doc
+
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gold"
+
+
+def _docs() -> list:
+    base = good_doc()
+    docs = []
+    for i in range(6):
+        group = "g0" if i < 2 else f"g{i}"  # doc-0 and doc-1 are one story
+        article = replace(base.article, id=f"doc-{i}", meta={"group": group})
+        docs.append(replace(base, article=article))
+    return docs
+
+
+def test_split_keeps_story_groups_together_and_is_seeded() -> None:
+    docs = _docs()
+    splits = split_by_group(docs, seed=1)
+    assert sorted(d.id for s in SPLITS for d in splits[s]) == sorted(d.id for d in docs)
+    together = [s for s in SPLITS if {"doc-0", "doc-1"} & {d.id for d in splits[s]}]
+    assert len(together) == 1
+    assert split_by_group(docs, seed=1) == splits
+
+
+def _load(folder: Path):
+    from datasets import load_dataset
+
+    return load_dataset(str(folder))
+
+
+def test_written_folder_loads_with_declared_features(tmp_path: Path) -> None:
+    docs = _docs()
+    splits = split_by_group(docs, seed=3)
+    write_gold_folder(tmp_path, splits, load_scheme(), provenance="test data")
+    ds = _load(tmp_path)
+    assert set(ds) == set(SPLITS)
+    features = ds[SPLITS[0]].features
+    assert features["entities"].feature["start"].dtype == "int32"
+    assert features["claims"].feature["check_worthy"].dtype == "bool"
+    assert features["claims"].feature["source"]["entity"].dtype == "string"
+    row = ds["test"][0] if len(ds["test"]) else ds["dev"][0]
+    assert row["claims"][0]["source"]["text"] == "ديمتري بيسكوف"
+    reread = {d.id: d for d in load_gold(tmp_path)}
+    for doc in docs:
+        assert gold_record(reread[doc.id]) == gold_record(doc)
+    assert fingerprint(reread.values()) == fingerprint(docs)
+
+
+def test_shipped_gold_validates_and_loads() -> None:
+    if not SHIPPED.exists():
+        pytest.fail("data/gold is missing: build it with `khabar gold build`")
+    docs = load_gold(SHIPPED)
+    assert len(docs) >= 25
+    assert validate_corpus(docs, load_scheme()) == []
+    ds = _load(SHIPPED)
+    assert sum(len(ds[s]) for s in SPLITS) == len(docs)
+    seed = next(d for d in docs if d.id == "000_81ee36451164b183")
+    assert seed.text.startswith("بوتين يقبل دعوة كيم كونج أون لزيارة كوريا الشمالية\n")
+    card = (SHIPPED / "README.md").read_text(encoding="utf-8")
+    assert load_scheme().version in card and "written for this project" in card
