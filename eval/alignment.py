@@ -1,21 +1,71 @@
 """Alignment of offset-free predicted spans to the article text.
 
-STUB with the agreed interface (exact match only); the extractor issue replaces the body
-with exact -> Arabic-normalised -> fuzzy alignment, clitic tolerance and a full report.
+An extractor may give a span only as a string. ``align_prediction`` finds where it is in
+the article, trying in order:
+
+1. ``exact``: the string occurs verbatim;
+2. ``normalised``: it occurs once both sides are folded with ``annotation.arabic.fold``
+   (NFKC, no tatweel, diacritics or bidi marks, one alef / hamza-seat / alef maqsura /
+   teh marbuta form, ASCII digits, lower case) and, here, zero-width characters dropped,
+   whitespace runs collapsed and quotation marks unified. An index map from every folded
+   character to its original character gives exact original offsets back;
+3. ``clitic`` (only with ``AlignConfig.clitics``): it occurs once a leading proclitic
+   (و ف ب ل ك and their pairs) is removed from it, or its «ال» follows a fused «لل» in the text
+   (``الرئيس`` in «للرئيس» aligns to ``رئيس``, as the guidelines annotate it);
+4. ``fuzzy`` (``AlignConfig.fuzzy`` is the threshold): the most similar stretch of whole
+   words of about the same length, by ``difflib`` character similarity on folded text,
+   when that similarity reaches the threshold. A paraphrase shares few characters in order
+   and stays unaligned.
+
+Which occurrence a string gets, deterministically:
+- occurrences that start at a word start (possibly after a proclitic) and end at a word end
+  come first, in document order; occurrences inside words come after them, in document order;
+- entity mentions and claim contents each draw from their own pool: the k-th prediction of a
+  string takes the k-th unused occurrence (a span given with offsets uses its place up);
+- a claim's source, cue and via take the occurrence nearest to the claim's own content
+  (the earlier one on a tie) and use nothing up, since several claims share one source.
+
+A span that cannot be aligned keeps ``None`` offsets (the scorer counts it as spurious) and is
+listed in ``AlignReport.unaligned``; nothing is dropped. Aligned spans get the article's own
+text at their offsets; the report lists the predicted string of every non-exact alignment.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Any
 
+from annotation.arabic import fold
 from annotation.model import Claim, Mention, Prediction, Span
+
+STEPS = ("exact", "normalised", "clitic", "fuzzy")
+DEFAULT_FUZZY = 0.75
+FUZZY_MIN_CHARS = 4  # shorter strings align only exactly or after normalisation
+FUZZY_CANDIDATES = 5  # word windows examined in full, picked by shared words
+
+PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+_QUOTES = set("\"«»“”„‟″〝〞＂")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class AlignConfig:
     normalise: bool = True
-    fuzzy: float | None = 0.75
+    fuzzy: float | None = DEFAULT_FUZZY
     clitics: bool = False
+
+    def describe(self) -> str:
+        """A short name for signatures: ``exact``, ``norm``, ``fuzzy0.75``, ``+clitics``."""
+        name = f"fuzzy{self.fuzzy:g}" if self.fuzzy else ("norm" if self.normalise else "exact")
+        return name + ("+clitics" if self.clitics else "")
 
 
 @dataclass
@@ -26,58 +76,329 @@ class AlignReport:
     aligned: int = 0
     by_step: dict[str, int] = field(default_factory=dict)
     unaligned: list[dict] = field(default_factory=list)  # {"id": doc id, "kind": "entity"|"claim"|..., "text": ...}
+    non_exact: list[dict] = field(default_factory=list)  # {"id", "kind", "text", "aligned", "step", "start", "end"}
 
     @property
     def rate(self) -> float:
         return self.aligned / self.total if self.total else 1.0
 
+    def step_rates(self) -> dict[str, float]:
+        """Share of the offset-free spans aligned by each step (they add up to ``rate``)."""
+        return {step: (self.by_step.get(step, 0) / self.total if self.total else 0.0) for step in STEPS}
 
-def _align(span_text: str | None, text: str, used: set[tuple[int, int]]) -> tuple[int, int] | None:
-    if not span_text:
-        return None
-    pos = text.find(span_text)
-    while pos != -1:
-        key = (pos, pos + len(span_text))
-        if key not in used:
-            used.add(key)
-            return key
-        pos = text.find(span_text, pos + 1)
+    def merge(self, other: AlignReport) -> AlignReport:
+        self.total += other.total
+        self.aligned += other.aligned
+        for step, n in other.by_step.items():
+            self.by_step[step] = self.by_step.get(step, 0) + n
+        self.unaligned.extend(other.unaligned)
+        self.non_exact.extend(other.non_exact)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "aligned": self.aligned, "rate": self.rate,
+                "by_step": {step: self.by_step.get(step, 0) for step in STEPS},
+                "by_step_rate": self.step_rates(),
+                "clitic": [d for d in self.non_exact if d["step"] == "clitic"],
+                "unaligned": list(self.unaligned), "non_exact": list(self.non_exact)}
+
+
+# --- folding with an index map -------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in _ZERO_WIDTH:
+        return ""
+    if char in _QUOTES:
+        return '"'
+    if char.isspace():
+        return " "
+    return fold(char)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text plus, for each folded character, the index of the original character it comes from."""
+
+    text: str
+    origin: tuple[int, ...]
+
+
+def fold_with_map(text: str) -> Folded:
+    """Fold ``text`` character by character, collapsing whitespace runs, keeping the index map."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        piece = _fold_char(char)
+        if piece == " " and (not out or out[-1] == " "):
+            continue
+        for c in piece:
+            out.append(c)
+            origin.append(i)
+    return Folded("".join(out), tuple(origin))
+
+
+def fold_span(text: str) -> str:
+    return fold_with_map(text).text.strip()
+
+
+def _with_marks(text: str, end: int) -> int:
+    """Move ``end`` past the diacritics that sit on the last letter before it."""
+    while 0 < end < len(text) and unicodedata.category(text[end]) == "Mn":
+        end += 1
+    return end
+
+
+def _to_original(folded: Folded, start: int, end: int, text: str) -> tuple[int, int]:
+    return folded.origin[start], _with_marks(text, folded.origin[end - 1] + 1)
+
+
+# --- candidate occurrences ------------------------------------------------------------------
+
+
+def _is_letter(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char) == "Mn"
+
+
+def _tier(text: str, start: int, end: int) -> int:
+    """0: whole words (a proclitic before the start allowed); 1: inside a word."""
+    at_end = end >= len(text) or not _is_letter(text[end]) or not _is_letter(text[end - 1])
+    word_start = start
+    while word_start > 0 and _is_letter(text[word_start - 1]):
+        word_start -= 1
+    prefix = "".join(c for c in text[word_start:start] if unicodedata.category(c) != "Mn")
+    at_start = prefix == "" or prefix in PROCLITICS or prefix in ("لل", "ولل", "فلل") \
+        or not _is_letter(text[start])
+    return 0 if at_start and at_end else 1
+
+
+def _ranked(spans: Iterable[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    return sorted(set(spans), key=lambda se: (_tier(text, *se), se))
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    found, pos = [], haystack.find(needle)
+    while needle and pos != -1:
+        found.append(pos)
+        pos = haystack.find(needle, pos + 1)
+    return found
+
+
+class DocIndex:
+    """One article prepared for alignment: its text, folded text and words (built once per document)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold_with_map(text)
+        self._words: list[tuple[int, int, str]] | None = None
+
+    @property
+    def words(self) -> list[tuple[int, int, str]]:
+        if self._words is None:
+            self._words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(self.folded.text)]
+        return self._words
+
+    def exact(self, needle: str) -> list[tuple[int, int]]:
+        return _ranked(((p, _with_marks(self.text, p + len(needle))) for p in _find_all(self.text, needle)),
+                       self.text)
+
+    def normalised(self, needle: str) -> list[tuple[int, int]]:
+        key = fold_span(needle)
+        spans = (_to_original(self.folded, p, p + len(key), self.text) for p in _find_all(self.folded.text, key))
+        return _ranked(spans, self.text)
+
+    def clitic(self, needle: str, *, normalise: bool) -> list[tuple[int, int]]:
+        """Occurrences of ``needle`` without a leading proclitic, or of its «ال» fused into «لل»."""
+        key = fold_span(needle) if normalise else needle.strip()
+        found: list[tuple[int, int]] = []
+        for prefix in PROCLITICS:
+            if key.startswith(prefix) and len(key) - len(prefix) >= 2:
+                rest = key[len(prefix):]
+                found += self.normalised(rest) if normalise else self.exact(rest)
+                break
+        if key.startswith("ال") and len(key) > 3:
+            rest = key[2:]
+            for s, e in (self.normalised(rest) if normalise else self.exact(rest)):
+                before = fold(self.text[max(0, s - 4):s])
+                if before.endswith("لل"):
+                    found.append((s, e))
+        return _ranked(found, self.text)
+
+    def fuzzy(self, needle: str, threshold: float) -> list[tuple[int, int, float]]:
+        """Word windows whose folded text is at least ``threshold`` similar, best first."""
+        key = fold_span(needle)
+        if len(key) < FUZZY_MIN_CHARS:
+            return []
+        key_words = _WORD.findall(key)
+        words = self.words
+        n = len(key_words)
+        if n == 0 or not words:
+            return []
+        starts = self._candidate_starts(key_words)
+        matcher = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(key)
+        scored: dict[tuple[int, int], float] = {}
+
+        def score(i: int, m: int) -> None:
+            if i < 0 or m < 1 or i + m > len(words):
+                return
+            window = (words[i][0], words[i + m - 1][1])
+            if window in scored:
+                return
+            matcher.set_seq1(self.folded.text[window[0]:window[1]])
+            ok = matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+            scored[window] = matcher.ratio() if ok else 0.0
+
+        for i in starts:
+            for shift in (-1, 0, 1):
+                score(i + shift, n)
+        if not scored or max(scored.values()) == 0.0:
+            best_start = starts[0] if starts else 0
+        else:
+            best = max(scored.items(), key=lambda kv: (kv[1], -kv[0][0]))[0]
+            best_start = bisect_left([w[0] for w in words], best[0])
+        spread = max(1, n // 5)
+        for shift in (-1, 0, 1):
+            for m in range(n - spread, n + spread + 1):
+                score(best_start + shift, m)
+        hits = [(s, e, r) for (s, e), r in scored.items() if r >= threshold]
+        hits.sort(key=lambda h: (-h[2], h[0], h[1]))
+        return [(*_to_original(self.folded, s, e, self.text), r) for s, e, r in hits]
+
+    def _candidate_starts(self, key_words: Sequence[str]) -> list[int]:
+        """Word positions whose window of ``len(key_words)`` words shares the most words with the key."""
+        words = [w for _, _, w in self.words]
+        n = len(key_words)
+        if n == 1:
+            return list(range(len(words)))
+        need = Counter(key_words)
+        have: Counter[str] = Counter()
+        shared = 0
+        best: list[tuple[int, int]] = []
+        for j, word in enumerate(words):
+            have[word] += 1
+            if have[word] <= need[word]:
+                shared += 1
+            if j >= n:
+                old = words[j - n]
+                if have[old] <= need[old]:
+                    shared -= 1
+                have[old] -= 1
+            i = j - n + 1
+            if i >= 0 and shared > 0:
+                best.append((-shared, i))
+        if not best and len(words) < n:
+            return [0]
+        best.sort()
+        return [i for _, i in best[:FUZZY_CANDIDATES]]
+
+
+# --- aligning one prediction ----------------------------------------------------------------
+
+
+def _first_unused(spans: Iterable[tuple[int, int]], used: set[tuple[int, int]]) -> tuple[int, int] | None:
+    for span in spans:
+        if span not in used:
+            return span
     return None
 
 
-def align_prediction(pred: Prediction, text: str, config: AlignConfig = AlignConfig(),
-                     report: AlignReport | None = None) -> Prediction:
-    """Give offsets to every span that has only text; spans that cannot be aligned keep None offsets
-    (the scorer counts them as spurious) and are listed in ``report.unaligned``."""
-    report = report if report is not None else AlignReport()
-    used: set[tuple[int, int]] = set()
+def _nearest(spans: Iterable[tuple[int, int]], near: tuple[int, int] | None) -> tuple[int, int] | None:
+    spans = list(spans)
+    if not spans:
+        return None
+    if near is None:
+        return spans[0]
 
-    def fix(span_text: str | None, start: int | None, end: int | None, kind: str) -> tuple[int | None, int | None]:
-        if start is not None and end is not None:
-            return start, end
-        report.total += 1
-        found = _align(span_text, text, used)
+    def distance(se: tuple[int, int]) -> tuple[int, int]:
+        s, e = se
+        gap = near[0] - e if e <= near[0] else (s - near[1] if s >= near[1] else 0)
+        return (gap, s)
+
+    return min(spans, key=distance)
+
+
+class _Aligner:
+    def __init__(self, pred_id: str, index: DocIndex, config: AlignConfig, report: AlignReport) -> None:
+        self.pred_id = pred_id
+        self.index = index
+        self.config = config
+        self.report = report
+
+    def candidates(self, needle: str) -> Iterable[tuple[str, list[tuple[int, int]]]]:
+        """(step, ranked occurrences) for each step in order; later steps are computed only if asked."""
+        yield "exact", self.index.exact(needle)
+        if self.config.normalise:
+            yield "normalised", self.index.normalised(needle)
+        if self.config.clitics:
+            yield "clitic", self.index.clitic(needle, normalise=self.config.normalise)
+        if self.config.fuzzy:
+            yield "fuzzy", [(s, e) for s, e, _ in self.index.fuzzy(needle, self.config.fuzzy)]
+
+    def locate(self, needle: str | None, kind: str, *, used: set[tuple[int, int]] | None = None,
+               near: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        self.report.total += 1
+        found: tuple[int, int] | None = None
+        step = ""
+        if needle and needle.strip():
+            for step, spans in self.candidates(needle.strip()):
+                found = _first_unused(spans, used) if used is not None else _nearest(spans, near)
+                if found is not None:
+                    break
         if found is None:
-            report.unaligned.append({"id": pred.id, "kind": kind, "text": span_text})
-            return None, None
-        report.aligned += 1
-        report.by_step["exact"] = report.by_step.get("exact", 0) + 1
+            self.report.unaligned.append({"id": self.pred_id, "kind": kind, "text": needle})
+            return None
+        if used is not None:
+            used.add(found)
+        self.report.aligned += 1
+        self.report.by_step[step] = self.report.by_step.get(step, 0) + 1
+        if step != "exact":
+            self.report.non_exact.append({"id": self.pred_id, "kind": kind, "text": needle, "step": step,
+                                          "aligned": self.index.text[found[0]:found[1]],
+                                          "start": found[0], "end": found[1]})
         return found
 
-    def fix_span(span: Span | None, kind: str) -> Span | None:
-        if span is None:
-            return None
-        s, e = fix(span.text, span.start, span.end, kind)
-        return replace(span, start=s, end=e)
+    def span(self, span: Span | None, kind: str, near: tuple[int, int] | None) -> Span | None:
+        if span is None or span.has_offsets:
+            return span
+        found = self.locate(span.text, kind, near=near)
+        if found is None:
+            return replace(span, start=None, end=None)
+        return replace(span, start=found[0], end=found[1], text=self.index.text[found[0]:found[1]])
 
-    entities = []
+
+def align_prediction(pred: Prediction, text: str, config: AlignConfig = AlignConfig(),
+                     report: AlignReport | None = None, *, index: DocIndex | None = None) -> Prediction:
+    """Give offsets to every span that has only text; spans that cannot be aligned keep None offsets
+    (the scorer counts them as spurious) and are listed in ``report.unaligned``.
+
+    ``index`` may be passed to reuse a prepared ``DocIndex(text)`` across calls."""
+    report = report if report is not None else AlignReport()
+    aligner = _Aligner(pred.id, index if index is not None and index.text == text else DocIndex(text),
+                       config, report)
+    used_entities = {(m.start, m.end) for m in pred.entities if m.start is not None and m.end is not None}
+    used_claims = {(c.start, c.end) for c in pred.claims if c.start is not None and c.end is not None}
+
+    entities: list[Mention] = []
     for m in pred.entities:
-        s, e = fix(m.text, m.start, m.end, "entity")
-        entities.append(replace(m, start=s, end=e))
-    claims = []
+        if m.start is not None and m.end is not None:
+            entities.append(m)
+            continue
+        found = aligner.locate(m.text, "entity", used=used_entities)
+        entities.append(replace(m, start=None, end=None) if found is None
+                        else replace(m, start=found[0], end=found[1], text=text[found[0]:found[1]]))
+
+    claims: list[Claim] = []
     for c in pred.claims:
-        s, e = fix(c.text, c.start, c.end, "claim")
-        claims.append(replace(c, start=s, end=e, source=fix_span(c.source, "source"),
-                              cue=fix_span(c.cue, "cue"),
-                              via=tuple(v for v in (fix_span(x, "via") for x in c.via) if v is not None)))
+        where: tuple[int, int] | None
+        if c.start is not None and c.end is not None:
+            where, claim = (c.start, c.end), c
+        else:
+            where = aligner.locate(c.text, "claim", used=used_claims)
+            claim = (replace(c, start=None, end=None) if where is None
+                     else replace(c, start=where[0], end=where[1], text=text[where[0]:where[1]]))
+        claims.append(replace(claim, source=aligner.span(c.source, "source", where),
+                              cue=aligner.span(c.cue, "cue", where),
+                              via=tuple(aligner.span(v, "via", where) for v in c.via)))
     return replace(pred, entities=tuple(entities), claims=tuple(claims))
