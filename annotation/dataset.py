@@ -48,7 +48,7 @@ GOLD_FIELDS: dict[str, Any] = {
     "entities": [{"id": "string", **_SPAN, "label": "string", "entity": "string"}],
     "claims": [{"id": "string", **_SPAN, "source": _SOURCE, "cue": _SPAN, "via": [_SOURCE],
                 "attribution": "string", "claim_type": "string", "check_worthy": "bool"}],
-    "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string"},
+    "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string"},
 }
 
 
