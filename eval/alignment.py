@@ -7,23 +7,26 @@ the article, trying in order:
 2. ``normalised``: it occurs once both sides are folded with ``annotation.arabic.fold``
    (NFKC, no tatweel, diacritics or bidi marks, one alef / hamza-seat / alef maqsura /
    teh marbuta form, ASCII digits, lower case) and, here, zero-width characters dropped,
-   whitespace runs collapsed and quotation marks unified. An index map from every folded
+   whitespace runs collapsed, quotation marks unified and Arabic punctuation (٫ ٬ ٪ ، ؛ ؟)
+   turned into its Latin counterpart. An index map from every folded
    character to its original character gives exact original offsets back;
 3. ``clitic`` (only with ``AlignConfig.clitics``): it occurs once a leading proclitic
    (و ف ب ل ك and their pairs) is removed from it, or its «ال» follows a fused «لل» in the text
    (``الرئيس`` in «للرئيس» aligns to ``رئيس``, as the guidelines annotate it);
-4. ``fuzzy`` (``AlignConfig.fuzzy`` is the threshold): the most similar stretch of whole
-   words of about the same length, by ``difflib`` character similarity on folded text,
-   when that similarity reaches the threshold. A paraphrase shares few characters in order
-   and stays unaligned.
+4. ``fuzzy`` (``AlignConfig.fuzzy`` is the threshold), for strings of at least three words
+   that no earlier step found anywhere: the most similar stretch of whole words of about the
+   same number of words, by ``difflib`` character similarity on folded text, when that
+   similarity reaches the threshold. A paraphrase shares few characters in order and stays
+   unaligned; short strings never align fuzzily (at 0.75 «الصين» would match «اليمن»).
 
 Which occurrence a string gets, deterministically:
 - occurrences that start at a word start (possibly after a proclitic) and end at a word end
   come first, in document order; occurrences inside words come after them, in document order;
 - entity mentions and claim contents each draw from their own pool: the k-th prediction of a
   string takes the k-th unused occurrence (a span given with offsets uses its place up);
-- a claim's source, cue and via take the occurrence nearest to the claim's own content
-  (the earlier one on a tie) and use nothing up, since several claims share one source.
+- a claim's source, cue and via take, in the claim's line, the nearest occurrence before the
+  claim's content, else the nearest after it (elsewhere: the nearest), and use nothing up,
+  since several claims share one source.
 
 A span that cannot be aligned keeps ``None`` offsets (the scorer counts it as spurious) and is
 listed in ``AlignReport.unaligned``; nothing is dropped. Aligned spans get the article's own
@@ -34,7 +37,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,13 +49,15 @@ from annotation.model import Claim, Mention, Prediction, Span
 
 STEPS = ("exact", "normalised", "clitic", "fuzzy")
 DEFAULT_FUZZY = 0.75
-FUZZY_MIN_CHARS = 4  # shorter strings align only exactly or after normalisation
+FUZZY_MIN_WORDS = 3  # shorter strings align only exactly or after normalisation («الصين» is not «اليمن»)
 FUZZY_CANDIDATES = 5  # word windows examined in full, picked by shared words
 
 PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 _QUOTES = set("\"«»“”„‟″〝〞＂")
+_SEPARATORS = {"٫": ".", "٬": ",", "٪": "%", "،": ",", "؛": ";", "؟": "?"}
 _WORD = re.compile(r"\w+")
+_EDGE = "%\"'.,;:!?()[]-"  # punctuation a fuzzy window takes at its edges when the string has it there
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ def _fold_char(char: str) -> str:
         return ""
     if char in _QUOTES:
         return '"'
+    if char in _SEPARATORS:
+        return _SEPARATORS[char]
     if char.isspace():
         return " "
     return fold(char)
@@ -185,6 +191,14 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return found
 
 
+def _extra_proclitic(word: str, key_word: str) -> int:
+    """Length of a proclitic that the text's word has and the key's first word lacks (trimmed off)."""
+    for prefix in PROCLITICS:
+        if word.startswith(prefix) and word[len(prefix):] == key_word:
+            return len(prefix)
+    return 0
+
+
 class DocIndex:
     """One article prepared for alignment: its text, folded text and words (built once per document)."""
 
@@ -228,41 +242,45 @@ class DocIndex:
     def fuzzy(self, needle: str, threshold: float) -> list[tuple[int, int, float]]:
         """Word windows whose folded text is at least ``threshold`` similar, best first."""
         key = fold_span(needle)
-        if len(key) < FUZZY_MIN_CHARS:
-            return []
         key_words = _WORD.findall(key)
         words = self.words
         n = len(key_words)
-        if n == 0 or not words:
+        if n < FUZZY_MIN_WORDS or not words:
             return []
-        starts = self._candidate_starts(key_words)
         matcher = SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(key)
         scored: dict[tuple[int, int], float] = {}
+        spread = n // 4
+        lengths = range(max(1, n - spread), n + spread + 1)
 
-        def score(i: int, m: int) -> None:
-            if i < 0 or m < 1 or i + m > len(words):
-                return
-            window = (words[i][0], words[i + m - 1][1])
-            if window in scored:
-                return
-            matcher.set_seq1(self.folded.text[window[0]:window[1]])
-            ok = matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
-            scored[window] = matcher.ratio() if ok else 0.0
+        def score(i: int, m: int) -> float:
+            if i < 0 or m not in lengths or i + m > len(words):
+                return -1.0
+            if (i, m) not in scored:
+                matcher.set_seq1(self.folded.text[words[i][0]:words[i + m - 1][1]])
+                ok = matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+                scored[(i, m)] = matcher.ratio() if ok else 0.0
+            return scored[(i, m)]
 
-        for i in starts:
-            for shift in (-1, 0, 1):
-                score(i + shift, n)
-        if not scored or max(scored.values()) == 0.0:
-            best_start = starts[0] if starts else 0
-        else:
-            best = max(scored.items(), key=lambda kv: (kv[1], -kv[0][0]))[0]
-            best_start = bisect_left([w[0] for w in words], best[0])
-        spread = max(1, n // 5)
-        for shift in (-1, 0, 1):
-            for m in range(n - spread, n + spread + 1):
-                score(best_start + shift, m)
-        hits = [(s, e, r) for (s, e), r in scored.items() if r >= threshold]
+        # From each candidate start, climb to the best neighbouring window (start and length +-1 word).
+        for i in self._candidate_starts(key_words):
+            m, best = n, score(i, n)
+            while True:
+                moves = [(i + di, m + dm) for di, dm in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, 1), (1, -1))]
+                top = max(moves, key=lambda im: (score(*im), -im[0], -im[1]))
+                if score(*top) <= best:
+                    break
+                (i, m), best = top, score(*top)
+        lead = key[:len(key) - len(key.lstrip(_EDGE))]
+        trail = key[len(key.rstrip(_EDGE)):]
+        hits = []
+        for (i, m), r in scored.items():
+            if r >= threshold:
+                s = words[i][0] + _extra_proclitic(words[i][2], key_words[0])
+                e = words[i + m - 1][1]
+                s -= len(lead) if lead and self.folded.text[max(0, s - len(lead)):s] == lead else 0
+                e += len(trail) if trail and self.folded.text[e:e + len(trail)] == trail else 0
+                hits.append((s, e, r))
         hits.sort(key=lambda h: (-h[2], h[0], h[1]))
         return [(*_to_original(self.folded, s, e, self.text), r) for s, e, r in hits]
 
@@ -270,21 +288,21 @@ class DocIndex:
         """Word positions whose window of ``len(key_words)`` words shares the most words with the key."""
         words = [w for _, _, w in self.words]
         n = len(key_words)
-        if n == 1:
-            return list(range(len(words)))
         need = Counter(key_words)
-        have: Counter[str] = Counter()
+        have = dict.fromkeys(need, 0)
         shared = 0
         best: list[tuple[int, int]] = []
         for j, word in enumerate(words):
-            have[word] += 1
-            if have[word] <= need[word]:
-                shared += 1
+            if word in have:
+                have[word] += 1
+                if have[word] <= need[word]:
+                    shared += 1
             if j >= n:
                 old = words[j - n]
-                if have[old] <= need[old]:
-                    shared -= 1
-                have[old] -= 1
+                if old in have:
+                    if have[old] <= need[old]:
+                        shared -= 1
+                    have[old] -= 1
             i = j - n + 1
             if i >= 0 and shared > 0:
                 best.append((-shared, i))
@@ -304,19 +322,28 @@ def _first_unused(spans: Iterable[tuple[int, int]], used: set[tuple[int, int]]) 
     return None
 
 
-def _nearest(spans: Iterable[tuple[int, int]], near: tuple[int, int] | None) -> tuple[int, int] | None:
+def _nearest(spans: Iterable[tuple[int, int]], near: tuple[int, int] | None, text: str) -> tuple[int, int] | None:
+    """The occurrence for a claim part: in the claim's line, the nearest one before the claim, else the
+    nearest one after it; outside that line, the nearest one; without a placed claim, the first one."""
     spans = list(spans)
     if not spans:
         return None
     if near is None:
         return spans[0]
+    line_start = text.rfind("\n", 0, near[0]) + 1
+    line_end = text.find("\n", near[1])
+    line_end = len(text) if line_end == -1 else line_end
 
-    def distance(se: tuple[int, int]) -> tuple[int, int]:
+    def rank(se: tuple[int, int]) -> tuple[int, int, int]:
         s, e = se
-        gap = near[0] - e if e <= near[0] else (s - near[1] if s >= near[1] else 0)
-        return (gap, s)
+        in_line = line_start <= s and e <= line_end
+        if e <= near[0]:
+            return (0 if in_line else 2, near[0] - e, s)
+        if s >= near[1]:
+            return (1 if in_line else 2, s - near[1], s)
+        return (0, 0, s)  # inside or overlapping the claim
 
-    return min(spans, key=distance)
+    return min(spans, key=rank)
 
 
 class _Aligner:
@@ -325,16 +352,24 @@ class _Aligner:
         self.index = index
         self.config = config
         self.report = report
+        self.found_any = False
 
     def candidates(self, needle: str) -> Iterable[tuple[str, list[tuple[int, int]]]]:
         """(step, ranked occurrences) for each step in order; later steps are computed only if asked."""
+        self.found_any = False
+        for step, spans in self._exactish(needle):
+            self.found_any = self.found_any or bool(spans)
+            yield step, spans
+        if self.config.fuzzy and not self.found_any:
+            # Only for a string that occurs nowhere: extra copies of a string that does occur are duplicates.
+            yield "fuzzy", [(s, e) for s, e, _ in self.index.fuzzy(needle, self.config.fuzzy)]
+
+    def _exactish(self, needle: str) -> Iterable[tuple[str, list[tuple[int, int]]]]:
         yield "exact", self.index.exact(needle)
         if self.config.normalise:
             yield "normalised", self.index.normalised(needle)
         if self.config.clitics:
             yield "clitic", self.index.clitic(needle, normalise=self.config.normalise)
-        if self.config.fuzzy:
-            yield "fuzzy", [(s, e) for s, e, _ in self.index.fuzzy(needle, self.config.fuzzy)]
 
     def locate(self, needle: str | None, kind: str, *, used: set[tuple[int, int]] | None = None,
                near: tuple[int, int] | None = None) -> tuple[int, int] | None:
@@ -343,7 +378,7 @@ class _Aligner:
         step = ""
         if needle and needle.strip():
             for step, spans in self.candidates(needle.strip()):
-                found = _first_unused(spans, used) if used is not None else _nearest(spans, near)
+                found = _first_unused(spans, used) if used is not None else _nearest(spans, near, self.index.text)
                 if found is not None:
                     break
         if found is None:
