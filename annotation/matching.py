@@ -32,7 +32,8 @@ from functools import lru_cache
 from bisect import bisect_left, bisect_right
 from typing import Any, Protocol
 
-__all__ = ["SpanLike", "Weight", "match", "overlap", "char_iou", "token_iou", "Tokens", "tokens_of"]
+__all__ = ["SpanLike", "Weight", "match", "overlap", "char_iou", "token_iou", "Tokens", "tokens_of",
+           "DEFAULT_CLAIM_IOU", "claim_weight"]
 
 
 class SpanLike(Protocol):
@@ -108,6 +109,25 @@ def token_iou(a: SpanLike, b: SpanLike, text: str) -> float:
     punctuation or spaces) score 1 with themselves and 0 with anything else.
     """
     return tokens_of(text).iou(a, b)
+
+
+DEFAULT_CLAIM_IOU = 0.5
+"""Two claims (content spans) are candidates for a match when their token IoU reaches this."""
+
+
+def claim_weight(text: str, threshold: float = DEFAULT_CLAIM_IOU) -> Weight:
+    """The weight of claim matching, for the scorer and for annotator agreement alike.
+
+    Pairs whose token IoU reaches ``threshold`` are candidates: as many pairs as possible,
+    then the largest total IoU.
+    """
+    tokens = tokens_of(text)
+
+    def weight(a: Any, b: Any) -> tuple[float, float]:
+        iou = tokens.iou(a, b)
+        return (1.0, iou) if iou >= threshold else (0.0, 0.0)
+
+    return weight
 
 
 def _valid(span: SpanLike) -> bool:
