@@ -1,0 +1,355 @@
+"""Inter-annotator agreement: hand-made records of annotators who disagree in known ways."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotation.agreement import KINDS, agreement_report, compare, pair_summary, sources_agree
+from annotation.annotator_records import align, group_articles, load_records
+from annotation.jsonl import write_jsonl
+from annotation.matching import claim_weight
+from annotation.model import Annotated, Article, Claim, Mention, Span
+from annotation.reliability import cohen_kappa, krippendorff_alpha_nominal
+
+TITLE = "بوتين يزور كوريا الشمالية"
+TEXT = (TITLE + "\nقال المتحدث باسم الكرملين ديمتري بيسكوف إن بوتين سيزور كوريا الشمالية الشهر المقبل."
+        " وذكرت مصادر مطلعة أن الزيارة ستستغرق يومين.")
+
+
+def sp(needle: str, nth: int = 0, entity: str | None = None, text: str = TEXT) -> Span:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(needle, start + 1)
+    return Span(start, start + len(needle), needle, entity)
+
+
+def ment(needle: str, label: str, entity: str | None = None, nth: int = 0) -> Mention:
+    s = sp(needle, nth)
+    return Mention(label=label, start=s.start, end=s.end, text=needle, entity=entity)
+
+
+def claim(needle: str, source: Span | None, cue: Span | None, claim_type: str = "prediction",
+          check_worthy: bool = True, attribution: str | None = None) -> Claim:
+    s = sp(needle)
+    return Claim(start=s.start, end=s.end, text=needle, source=source, cue=cue,
+                 attribution=attribution or ("indirect" if source else "none"),
+                 claim_type=claim_type, check_worthy=check_worthy)
+
+
+def record(annotator: str, entities, claims, *, doc: str = "doc-1", task: int = 1, text: str = TEXT,
+           title: str = TITLE, ground_truth: bool = False, annotation_id: int | None = None,
+           updated_at: str = "2025-01-01T00:00:00Z") -> Annotated:
+    ents = tuple(replace(m, id=f"e{i}") for i, m in enumerate(entities, 1))
+    cls = tuple(replace(c, id=f"c{i}") for i, c in enumerate(claims, 1))
+    return Annotated(article=Article(id=doc, text=text, title=title, source="الدستور"), entities=ents, claims=cls,
+                     annotation={"annotator": annotator, "task": task, "annotation_id": annotation_id or hash(annotator) % 1000,
+                                 "ground_truth": ground_truth, "updated_at": updated_at})
+
+
+CONTENT1 = "بوتين سيزور كوريا الشمالية الشهر المقبل"
+CONTENT2 = "الزيارة ستستغرق يومين"
+
+
+def mentions_a() -> list[Mention]:
+    return [ment("بوتين", "PERS", "putin"), ment("كوريا الشمالية", "GPE", "nk"),
+            ment("الكرملين", "ORG", "kremlin"), ment("ديمتري بيسكوف", "PERS", "peskov"),
+            ment("بوتين", "PERS", "putin", nth=1), ment("كوريا الشمالية", "GPE", "nk", nth=1),
+            ment("الشهر المقبل", "DATE", "next-month")]
+
+
+def claims_a() -> list[Claim]:
+    return [claim(CONTENT1, sp("ديمتري بيسكوف", entity="peskov"), sp("قال")),
+            claim(CONTENT2, sp("مصادر مطلعة"), sp("ذكرت"), claim_type="prediction", check_worthy=False)]
+
+
+def annotator_a(**kw) -> Annotated:
+    return record("a@x.org", mentions_a(), claims_a(), **kw)
+
+
+def annotator_b(**kw) -> Annotated:
+    """Disagrees with a on a label, a boundary, a missing claim, a source and an attribute."""
+    ents = mentions_a()
+    ents[3] = replace(ents[3], label="ORG")  # label difference
+    ents[6] = ment("الشهر", "DATE", "next-month")  # boundary difference
+    claims = [claim(CONTENT1, sp("الكرملين", entity="kremlin"), sp("قال"), claim_type="factual_event")]
+    return record("b@x.org", ents, claims, **kw)
+
+
+EXPECTED_KINDS = {("label_difference", None), ("boundary_difference", None), ("missing_claim", None),
+                  ("source_difference", None), ("attribute_difference", "claim_type")}
+
+
+def _kinds(disagreements) -> set:
+    return {(d["kind"], d["attribute"]) for d in disagreements}
+
+
+def test_two_annotators_who_disagree_in_known_ways() -> None:
+    report = agreement_report([annotator_a(), annotator_b()])
+    assert report["annotators"] == ["a@x.org", "b@x.org"]
+    (pair,) = report["pairs"]
+    assert pair["annotators"] == ["a@x.org", "b@x.org"] and pair["tasks"] == 1
+    strict, overlap = pair["entities"]["strict"], pair["entities"]["overlap"]
+    assert (strict["a"], strict["b"], strict["matched"]) == (7, 7, 5)
+    assert strict["f1"] == pytest.approx(10 / 14)
+    assert overlap["matched"] == 6 and overlap["f1"] == pytest.approx(12 / 14)  # the boundary differs, same label
+    claims = pair["claims"]
+    assert (claims["a"], claims["b"], claims["matched"]) == (2, 1, 1)
+    assert claims["precision"] == 1.0 and claims["recall"] == 0.5 and claims["f1"] == pytest.approx(2 / 3)
+    assert pair["source"] == {"matched_claims": 1, "agree": 0, "agreement": 0.0}
+    assert pair["kappa"]["claim_type"]["n"] == 1 and pair["kappa"]["claim_type"]["observed"] == 0.0
+    assert _kinds(report["disagreements"]) == EXPECTED_KINDS
+    assert set(d["kind"] for d in report["disagreements"]) <= set(KINDS)
+    (task,) = report["per_task"]
+    assert task["id"] == "doc-1" and task["tasks"] == ["1"] and task["agreement"] == "defined"
+    assert _kinds(task["disagreements"]) == EXPECTED_KINDS
+    label = next(d for d in task["disagreements"] if d["kind"] == "label_difference")
+    assert (label["a"]["label"], label["b"]["label"]) == ("PERS", "ORG") and label["a"]["text"] == "ديمتري بيسكوف"
+    missing = next(d for d in task["disagreements"] if d["kind"] == "missing_claim")
+    assert missing["a"]["text"] == CONTENT2 and missing["b"] is None
+    assert report["overall"]["alpha"] is None  # two annotators
+
+
+def test_f1_is_symmetric_swapping_the_reference_swaps_precision_and_recall() -> None:
+    a, b = annotator_a(), annotator_b()
+    ab = compare("doc-1", "a", a, "b", b)
+    ba = compare("doc-1", "b", b, "a", a)
+    sab, sba = pair_summary(ab.counts), pair_summary(ba.counts)
+    for x, y in [(sab["entities"]["strict"], sba["entities"]["strict"]),
+                 (sab["entities"]["overlap"], sba["entities"]["overlap"]), (sab["claims"], sba["claims"])]:
+        assert x["f1"] == y["f1"]
+        assert (x["precision"], x["recall"]) == (y["recall"], y["precision"])
+    assert sab["claims"]["precision"] != sab["claims"]["recall"]  # the swap is visible
+    assert sab["source"] == sba["source"]
+    swapped = {"missing_claim": "extra_claim", "extra_claim": "missing_claim"}
+    assert sorted(swapped.get(k, k) for k, _ in _kinds(ab.disagreements)) == sorted(k for k, _ in _kinds(ba.disagreements))
+
+
+def test_identical_annotations_agree_fully() -> None:
+    report = agreement_report([annotator_a(), record("c@x.org", mentions_a(), claims_a())])
+    overall = report["overall"]
+    assert overall["entities"]["strict"]["f1"] == 1.0 and overall["claims"]["f1"] == 1.0
+    assert overall["source"]["agreement"] == 1.0
+    assert report["disagreements"] == []
+    # one value used by both annotators: kappa is undefined, not 1 and not 0
+    assert report["pairs"][0]["kappa"]["claim_type"]["kappa"] is None
+    assert report["pairs"][0]["kappa"]["claim_type"]["observed"] == 1.0
+    assert report["pairs"][0]["kappa"]["check_worthy"]["kappa"] == 1.0
+
+
+PETER = sp("ديمتري بيسكوف", entity="peskov")
+
+
+@pytest.mark.parametrize("name, a_source, a_extra, b_source, b_extra, expected", [
+    ("both null", None, [], None, [], True),
+    ("one null", PETER, [], None, [], False),
+    ("same span", PETER, [], PETER, [], True),
+    ("same span, b has no cluster", PETER, [], sp("ديمتري بيسكوف"), [], True),
+    ("different entities", PETER, [], sp("الكرملين", entity="kremlin"), [], False),
+    # b's source is the pronoun-like 'المتحدث' in a cluster that also holds the mention a chose
+    ("same cluster, other mention", PETER, [], sp("المتحدث", entity="spk"),
+     [ment("المتحدث", "OCC", "spk"), ment("ديمتري بيسكوف", "PERS", "spk")], True),
+    ("other mention, different cluster", PETER, [], sp("المتحدث", entity="spk"),
+     [ment("المتحدث", "OCC", "spk")], False),
+    # a SOURCE span (no entity) at the offsets of one of b's mentions: b's cluster counts
+    ("non-entity span on a mention", sp("ديمتري بيسكوف"), [], sp("المتحدث"),
+     [ment("المتحدث", "OCC", "spk"), ment("ديمتري بيسكوف", "PERS", "spk")], True),
+])
+def test_source_agreement(name, a_source, a_extra, b_source, b_extra, expected) -> None:
+    a = record("a", mentions_a() + a_extra, [])
+    b = record("b", [m for m in mentions_a() if m.text != "ديمتري بيسكوف"] + b_extra, [])
+    assert sources_agree(a, a_source, b, b_source) is expected, name
+    assert sources_agree(b, b_source, a, a_source) is expected, name
+
+
+def test_kappa_against_sklearn_and_by_hand() -> None:
+    from sklearn.metrics import cohen_kappa_score
+
+    # four articles, one claim each; check_worthy: a = T T F F, b = T F F F -> po 3/4, pe 1/2, kappa 1/2
+    values_a, values_b = [True, True, False, False], [True, False, False, False]
+    types_a = ["prediction", "opinion", "prediction", "numerical"]
+    types_b = ["prediction", "opinion", "opinion", "numerical"]
+    records = []
+    for i in range(4):
+        doc = f"doc-{i}"
+        for who, cw, ct in (("a", values_a[i], types_a[i]), ("b", values_b[i], types_b[i])):
+            records.append(record(who, [], [claim(CONTENT2, None, None, claim_type=ct, check_worthy=cw)],
+                                  doc=doc, task=i))
+    (pair,) = agreement_report(records)["pairs"]
+    cw = pair["kappa"]["check_worthy"]
+    assert cw["n"] == 4 and cw["observed"] == 0.75
+    assert cw["kappa"] == pytest.approx(0.5)
+    key = {True: "true", False: "false"}
+    assert cw["kappa"] == pytest.approx(cohen_kappa_score([key[v] for v in values_a], [key[v] for v in values_b]))
+    assert pair["kappa"]["claim_type"]["kappa"] == pytest.approx(cohen_kappa_score(types_a, types_b))
+    assert pair["kappa"]["attribution"]["kappa"] is None  # all 'none'
+
+
+@pytest.mark.parametrize("x, y, expected", [
+    ([], [], None),
+    (["a", "a"], ["a", "a"], None),
+    (["a", "b"], ["a", "b"], 1.0),
+    (["a", "b"], ["b", "a"], -1.0),
+])
+def test_cohen_kappa_edge_cases(x, y, expected) -> None:
+    assert cohen_kappa(x, y)["kappa"] == expected
+
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", nominal data with missing values:
+# 4 observers, 12 units, alpha = 0.743.
+KRIPPENDORFF_2011 = [
+    "1 2 3 3 2 1 4 1 2 . . .",
+    "1 2 3 3 2 2 4 1 2 5 . 3",
+    ". 3 3 3 2 3 4 2 2 5 1 .",
+    "1 2 3 3 2 4 4 1 2 5 1 .",
+]
+
+
+def test_krippendorff_alpha_textbook_example() -> None:
+    rows = [r.split() for r in KRIPPENDORFF_2011]
+    units = [[v for v in column if v != "."] for column in zip(*rows)]
+    assert krippendorff_alpha_nominal(units) == pytest.approx(0.743, abs=5e-4)
+
+
+@pytest.mark.parametrize("units, expected", [
+    ([["x", "x"], ["y", "y"]], 1.0),
+    ([["x", "x"], ["x", "x"]], None),  # no variation: undefined
+    ([["x"], ["y"]], None),  # nothing pairable
+    ([["x", "y"], ["y", "x"]], -0.5),  # 1 - (n-1) * 4 / 8 with n = 4 values
+])
+def test_krippendorff_alpha_small_cases(units, expected) -> None:
+    assert krippendorff_alpha_nominal(units) == (pytest.approx(expected) if expected is not None else None)
+
+
+def _three_annotators() -> list[Annotated]:
+    """a and c agree; b disagrees (see annotator_b); on a second article c leaves out one claim."""
+    records = [annotator_a(), annotator_b(), record("c@x.org", mentions_a(), claims_a())]
+    two = [claim(CONTENT1, sp("ديمتري بيسكوف", entity="peskov"), sp("قال"), claim_type=t, check_worthy=w)
+           for t, w in (("prediction", True), ("opinion", True), ("opinion", False))]
+    records += [record("a@x.org", mentions_a(), [two[0], claims_a()[1]], doc="doc-2", task=2),
+                record("b@x.org", mentions_a(), [two[1], claims_a()[1]], doc="doc-2", task=2),
+                record("c@x.org", mentions_a(), [two[2]], doc="doc-2", task=2)]
+    return records
+
+
+def test_alpha_with_three_annotators_matches_nltk() -> None:
+    report = agreement_report(_three_annotators())
+    alpha = report["overall"]["alpha"]
+    assert set(alpha) == {"attribution", "claim_type", "check_worthy"}
+    # units: doc-1 claim 1 (a, b, c), doc-1 claim 2 (a, c), doc-2 claim 1 (a, b, c), doc-2 claim 2 (a, b)
+    assert alpha["claim_type"]["units"] == 4 and alpha["claim_type"]["pairable_values"] == 10
+    data = {
+        "claim_type": [["prediction", "factual_event", "prediction"], ["prediction", "prediction"],
+                       ["prediction", "opinion", "opinion"], ["prediction", "prediction"]],
+        "check_worthy": [["true"] * 3, ["false", "false"], ["true", "true", "false"], ["false", "false"]],
+    }
+    from nltk.metrics.agreement import AnnotationTask
+
+    for attr, units in data.items():
+        triples = [(f"coder{j}", f"unit{i}", v) for i, unit in enumerate(units) for j, v in enumerate(unit)]
+        assert alpha[attr]["alpha"] == pytest.approx(AnnotationTask(triples).alpha())
+        assert alpha[attr]["alpha"] == pytest.approx(krippendorff_alpha_nominal(units))
+    assert len(report["pairs"]) == 3
+    assert report["overall"]["kappa"]["claim_type"]["pairs"] >= 1
+
+
+def test_align_is_order_independent() -> None:
+    items = {"a": claims_a(), "b": annotator_b().claims, "c": list(reversed(claims_a()))}
+    weight = claim_weight(TEXT)
+    units = align(items, weight)
+    shuffled = align({"c": items["c"], "b": items["b"], "a": items["a"]}, weight)
+    as_sets = lambda us: sorted(sorted((n, items[n][i].start) for n, idx in u.members.items() for i in idx) for u in us)
+    assert as_sets(units) == as_sets(shuffled)
+    assert [u.annotators for u in units] == [["a", "b", "c"], ["a", "c"]]
+
+
+def test_single_annotator_task_is_undefined_not_an_error() -> None:
+    records = [annotator_a(), annotator_b(), record("a@x.org", mentions_a(), [], doc="doc-9", task=9)]
+    report = agreement_report(records)
+    assert report["tasks"] == {"total": 2, "compared": 1, "single_annotator": ["doc-9"]}
+    lone = next(t for t in report["per_task"] if t["id"] == "doc-9")
+    assert lone["agreement"] == "undefined" and "only one annotator (a@x.org)" in lone["note"]
+    assert lone["disagreements"] == []
+
+
+def test_latest_annotation_of_an_annotator_is_used_and_noted() -> None:
+    old = record("a@x.org", [], [], annotation_id=1, updated_at="2025-01-01T00:00:00Z")
+    new = annotator_a(annotation_id=2, updated_at="2025-02-01T00:00:00Z")
+    articles, notes = group_articles([new, old])
+    assert articles[0].records["a@x.org"] is new
+    assert "using annotation 2 (latest), not 1" in notes[0]
+
+
+# ---------------------------------------------------------------- files and the command
+
+
+def _write(tmp_path: Path, records, name: str = "records.jsonl") -> Path:
+    path = tmp_path / name
+    write_jsonl(path, records)
+    return path
+
+
+def test_command_text_and_json(khabar, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "240")
+    path = _write(tmp_path, [annotator_a(), annotator_b()])
+    out = tmp_path / "report.json"
+    result = khabar("agreement", path, "--json", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert _kinds(report["disagreements"]) == EXPECTED_KINDS
+    assert report == json.loads(json.dumps(agreement_report(load_records(path)), ensure_ascii=False))
+    text = result.stdout
+    assert "a@x.org / b@x.org" in text and "0.714" in text  # strict entity F1 = 10/14
+    for kind, _ in EXPECTED_KINDS:
+        assert kind in text
+    assert "task doc-1" in text
+
+
+def test_command_reads_the_import_folder(khabar, tmp_path: Path) -> None:
+    _write(tmp_path, [annotator_a(), record("c@x.org", mentions_a(), claims_a())])
+    result = khabar("agreement", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "no disagreement" in result.stdout
+
+
+def test_command_help(khabar) -> None:
+    for command in ("agreement", "adjudicate"):
+        result = khabar(command, "--help")
+        assert result.exit_code == 0 and "RECORDS" in result.output
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("this is not json\n", "records.jsonl:1: not valid JSON"),
+    ('[{"id": "doc-1"}]\n', "records.jsonl:1: must be a JSON object"),
+    ('{"id": "doc-1", "text": "x", "annotation": {"task": 1}}\n', "records.jsonl:1: record of doc-1 has no annotation.annotator"),
+    ("\n", "no records"),
+])
+def test_bad_records_file(khabar, tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = khabar("agreement", path)
+    assert result.exit_code == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_different_texts_for_one_article_are_an_error(khabar, tmp_path: Path) -> None:
+    other = annotator_b()
+    other = replace(other, article=replace(other.article, text=TEXT + " "))
+    result = khabar("agreement", _write(tmp_path, [annotator_a(), other]))
+    assert result.exit_code == 1 and "different article text" in result.stderr
+
+
+@pytest.mark.parametrize("a, b, matched", [
+    ("بوتين سيزور كوريا الشمالية", "بوتين سيزور كوريا الشمالية", True),
+    ("بوتين سيزور كوريا الشمالية", "بوتين سيزور", True),  # token IoU 2/4 = 0.5: the threshold is inclusive
+    ("بوتين سيزور كوريا الشمالية", "سيزور", False),  # 1/4
+    ("الزيارة ستستغرق يومين", "بوتين سيزور", False),  # no overlap
+])
+def test_claims_match_at_token_iou_half(a: str, b: str, matched: bool) -> None:
+    x = record("a", [], [claim(a, None, None)])
+    y = record("b", [], [claim(b, None, None)])
+    (pair,) = agreement_report([x, y])["pairs"]
+    assert pair["claims"]["matched"] == int(matched)
