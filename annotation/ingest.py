@@ -38,6 +38,9 @@ __all__ = ["IngestReport", "ingest", "ingest_inputs", "discover", "summary", "wr
            "DEFAULT_TEXT_FIELD"]
 
 
+SUMMARY_GROUPS = 10  # story groups listed by name in the summary
+
+
 @dataclass
 class IngestReport:
     """The clean articles (sorted by id) and what happened on the way."""
@@ -159,8 +162,9 @@ def summary(report: IngestReport) -> list[str]:
     lines = [f"articles written: {len(report.articles)} (from {report.files} raw files)"]
     dup = ", ".join(f"{d} (same text as {k})" for d, k in report.duplicates.items())
     lines.append(f"exact duplicates dropped: {len(report.duplicates)}" + (f": {dup}" if dup else ""))
-    lines.append(f"story groups: {len(story)}, {len(shared)} with near-duplicates"
-                 + ("".join(f"; {' + '.join(ids)}" for ids in shared.values())))
+    listed = "".join(f"; {' + '.join(ids)}" for ids in list(shared.values())[:SUMMARY_GROUPS])
+    more = f"; ... ({len(shared) - SUMMARY_GROUPS} more)" if len(shared) > SUMMARY_GROUPS else ""
+    lines.append(f"story groups: {len(story)}, {len(shared)} with near-duplicates{listed}{more}")
     content = {r: n for r, n in sorted(report.removed.items()) if r not in ("blank", "invisible-characters")}
     detail = ", ".join(f"{reason} {n}" for reason, n in content.items())
     lines.append(f"lines removed: {sum(content.values())}" + (f" ({detail})" if detail else "")
