@@ -98,6 +98,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[RawInput], list[Problem]
         path = Path(arg)
         if path.is_dir():
             found = []
+            folder = path.resolve().name
             for item in sorted(path.rglob("*"), key=lambda p: p.relative_to(path).as_posix()):
                 rel = item.relative_to(path)
                 if not item.is_file() or any(part.startswith(".") for part in rel.parts):
@@ -107,7 +108,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[RawInput], list[Problem]
                 if item.suffix.lower() not in RAW_SUFFIXES:
                     skipped.append(str(item))
                     continue
-                found.append(RawInput(item, f"{path.name}/{rel.as_posix()}" if path.name else rel.as_posix()))
+                found.append(RawInput(item, f"{folder}/{rel.as_posix()}" if folder else rel.as_posix()))
             if not found:
                 problems.append(Problem(str(path), f"no raw article files in this folder (expected {_suffixes()})"))
             for raw in found:

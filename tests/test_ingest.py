@@ -148,6 +148,8 @@ def test_ids_metadata_and_stable_output(tmp_path: Path, khabar) -> None:
     assert khabar("ingest", raw, "--out", out1).exit_code == 0
     assert khabar("ingest", raw, "--out", out2).exit_code == 0
     assert out1.read_bytes() == out2.read_bytes()
+    assert khabar("ingest", raw / ".." / "raw", "--out", out2).exit_code == 0  # another spelling of the folder
+    assert out1.read_bytes() == out2.read_bytes()
     articles = read_articles(out1)
     assert [a.id for a in articles] == ["a-0001", "b-0002", "dump-3"]
     a, b, c = articles
@@ -216,6 +218,19 @@ def test_each_bad_input_is_named_and_the_rest_is_written(tmp_path: Path, khabar,
     also = [f"{Path(name).stem}-1"] if name in ("lines.jsonl", "bytes.jsonl") else []
     assert [a.id for a in read_articles(out)] == sorted(["good", *also])
     assert f"articles written: {1 + len(also)}" in result.stdout
+
+
+@pytest.mark.parametrize(("name", "encode"), [
+    ("bom8.txt", lambda t: t.encode("utf-8-sig")),
+    ("bom16.txt", lambda t: t.encode("utf-16")),  # with its byte order mark
+    ("bom8.jsonl", lambda t: json.dumps({"text": t}, ensure_ascii=False).encode("utf-8-sig")),
+    ("bom16.jsonl", lambda t: json.dumps({"text": t}, ensure_ascii=False).encode("utf-16")),
+])
+def test_byte_order_marks_are_read(tmp_path: Path, name: str, encode) -> None:
+    write(tmp_path, name, encode("\n".join(STORY)))
+    report = ingest([tmp_path])
+    assert report.problems == []
+    assert [a.text for a in report.articles] == ["\n".join(STORY)]
 
 
 def test_unreadable_encoding_suggests_windows_1256(tmp_path: Path) -> None:
