@@ -15,8 +15,8 @@ Per article (task), the first rule that applies decides:
    have both put them in one cluster than not; gold clusters are the connected components.
    A source or intermediate source votes for an entity (its gold cluster) when its span is a
    kept mention, or one of the annotator's mentions of that cluster; otherwise for its span.
-   The representative span of a winning entity is the one most of its voters chose (then
-   the earliest). A task with one annotator keeps that annotation as it is.
+   The span written for a winning entity is the one most of its voters chose (then the
+   earliest). A task with one annotator keeps that annotation as it is.
 
 What the rule cannot settle is never settled silently: exactly half of the annotators
 having a unit, a tie between values, a unit in which one annotator has two aligned items,
@@ -188,29 +188,28 @@ class _Majority:
 
     # ------------------------------------------------------------ claims
 
-    def role_key(self, who: str, span: Span) -> tuple[_Key, int | None]:
-        """What a source (or via) span votes for, and the gold mention it stands on (if any)."""
+    def role_key(self, who: str, span: Span) -> tuple[_Key, tuple[int, int]]:
+        """What a source (or via) span votes for (an entity, or its span), and the span itself."""
         offsets = (span.start, span.end)
         for g, m in enumerate(self.gold):
             if (m.start, m.end) == offsets:
-                return self.mention_key(g), g
+                return self.mention_key(g), offsets
         mine = [i for i, m in enumerate(self.ents[who])
                 if (m.start, m.end) == offsets or (span.entity is not None and m.entity == span.entity)]
         kept = sorted(self.unit_of[who, i] for i in mine if (who, i) in self.unit_of)
         if kept:
-            return self.mention_key(kept[0]), kept[0]
-        return ("span", span.start, span.end), None
+            return self.mention_key(kept[0]), offsets
+        return ("span", span.start, span.end), offsets
 
     def mention_key(self, g: int) -> _Key:
         return ("cluster", self.cluster[g]) if self.cluster[g] is not None else ("mention", g)
 
-    def emit(self, key: _Key, stands_on: Sequence[int | None]) -> Span:
-        if key[0] == "span":
-            return Span(key[1], key[2], self.text[key[1]:key[2]])
-        counts = Counter(g for g in stands_on if g is not None)
-        g = min(counts, key=lambda k: (-counts[k], k))
-        m = self.gold[g]
-        return Span(m.start, m.end, m.text, m.entity)
+    def emit(self, key: _Key, chosen: Sequence[tuple[int, int]]) -> Span:
+        """The span for a winning value: the span most of its voters chose (then the earliest)."""
+        counts = Counter(chosen)
+        start, end = min(counts, key=lambda k: (-counts[k], k))
+        entity = key[1] if key[0] == "cluster" else self.gold[key[1]].entity if key[0] == "mention" else None
+        return Span(start, end, self.text[start:end], entity)
 
     def show_key(self, key: Any) -> str:
         if key is None or key == ("null",) or key == ():
@@ -234,7 +233,7 @@ class _Majority:
             span = next(iter(members.values()))
             bounds = self.decide("claim", "boundaries", span, {a: (c.start, c.end) for a, c in members.items()},
                                  show=lambda v: f"[{v[0]},{v[1]})")
-            sources = {a: self.role_key(a, c.source) if c.source else (("null",), None) for a, c in members.items()}
+            sources = {a: self.role_key(a, c.source) if c.source else (("null",), (0, 0)) for a, c in members.items()}
             source = self.decide("claim", "source", span, {a: k for a, (k, _) in sources.items()}, show=self.show_key)
             cue = self.decide("claim", "cue", span,
                               {a: (c.cue.start, c.cue.end) if c.cue else ("null",) for a, c in members.items()},
@@ -246,13 +245,13 @@ class _Majority:
                       for attr in attributes}
             if bounds is None or source is None or cue is None or via is None or None in values.values():
                 continue
-            src = None if source == ("null",) else self.emit(source, [g for k, g in sources.values() if k == source])
+            src = None if source == ("null",) else self.emit(source, [o for k, o in sources.values() if k == source])
             if "attribution" in values and (src is None) != (values["attribution"] == "none"):
                 self.contest("claim", "consistency", span, None,
                              f"claim {span.text!r}: the majority source ({self.show_key(source)}) and attribution "
                              f"({values['attribution']}) contradict each other")
                 continue
-            via_spans = tuple(self.emit(k, [g for v in vias.values() for kk, g in v if kk == k]) for k in via)
+            via_spans = tuple(self.emit(k, [o for v in vias.values() for kk, o in v if kk == k]) for k in via)
             out.append(Claim(start=bounds[0], end=bounds[1], text=self.text[bounds[0]:bounds[1]], source=src,
                              cue=None if cue == ("null",) else Span(cue[0], cue[1], self.text[cue[0]:cue[1]]),
                              via=via_spans, **values))

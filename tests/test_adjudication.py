@@ -137,6 +137,14 @@ def test_source_votes_count_the_same_entity_as_one_value() -> None:
     assert adjudicate(records[:2], SCHEME).unresolved == []
 
 
+
+def test_a_non_mention_source_of_an_entity_keeps_its_span() -> None:
+    # a SOURCE region (not a mention) joined to the cluster of a mention, as Label Studio import writes it
+    speaker = sp("المتحدث", entity="peskov")
+    records = [record(who, mentions_a(), [claim(CONTENT1, speaker, sp("قال"))]) for who in (A, B, C)]
+    (gold_claim,) = adjudicate(records, SCHEME).docs[0].claims
+    assert gold_claim.source == speaker
+
 def test_source_and_attribution_votes_that_contradict_are_unresolved() -> None:
     def one(who, source, attribution):
         return record(who, mentions_a(), [claim(CONTENT1, source, None, attribution=attribution)])
