@@ -34,17 +34,18 @@ def test_split_keeps_story_groups_together_and_is_seeded() -> None:
     assert split_by_group(docs, seed=1) == splits
 
 
-def _load(folder: Path):
+def _load(folder: Path, cache: Path):
     from datasets import load_dataset
 
-    return load_dataset(str(folder))
+    # A private cache: `datasets` may otherwise serve a stale copy of another folder named alike.
+    return load_dataset(str(folder), cache_dir=str(cache))
 
 
 def test_written_folder_loads_with_declared_features(tmp_path: Path) -> None:
     docs = _docs()
     splits = split_by_group(docs, seed=3)
-    write_gold_folder(tmp_path, splits, load_scheme(), provenance="test data")
-    ds = _load(tmp_path)
+    write_gold_folder(tmp_path / "gold", splits, load_scheme(), provenance="test data")
+    ds = _load(tmp_path / "gold", tmp_path / "cache")
     assert set(ds) == set(SPLITS)
     features = ds[SPLITS[0]].features
     assert features["entities"].feature["start"].dtype == "int32"
@@ -52,19 +53,19 @@ def test_written_folder_loads_with_declared_features(tmp_path: Path) -> None:
     assert features["claims"].feature["source"]["entity"].dtype == "string"
     row = ds["test"][0] if len(ds["test"]) else ds["dev"][0]
     assert row["claims"][0]["source"]["text"] == "ديمتري بيسكوف"
-    reread = {d.id: d for d in load_gold(tmp_path)}
+    reread = {d.id: d for d in load_gold(tmp_path / "gold")}
     for doc in docs:
         assert gold_record(reread[doc.id]) == gold_record(doc)
     assert fingerprint(reread.values()) == fingerprint(docs)
 
 
-def test_shipped_gold_validates_and_loads() -> None:
+def test_shipped_gold_validates_and_loads(tmp_path: Path) -> None:
     if not SHIPPED.exists():
         pytest.fail("data/gold is missing: build it with `khabar gold build`")
     docs = load_gold(SHIPPED)
     assert len(docs) >= 25
     assert validate_corpus(docs, load_scheme()) == []
-    ds = _load(SHIPPED)
+    ds = _load(SHIPPED, tmp_path)
     assert sum(len(ds[s]) for s in SPLITS) == len(docs)
     seed = next(d for d in docs if d.id == "000_81ee36451164b183")
     assert seed.text.startswith("بوتين يقبل دعوة كيم كونج أون لزيارة كوريا الشمالية\n")
