@@ -31,8 +31,9 @@ def render_report(report: dict[str, Any]) -> None:
 
     console = Console(highlight=False)
     tasks = report["tasks"]
-    console.print(f"[bold]{report['records']} records[/] by {len(report['annotators'])} annotators "
-                  f"({', '.join(report['annotators'])}) on {tasks['total']} tasks; {tasks['compared']} compared. "
+    console.print(f"[bold]records: {report['records']}[/]; annotators: {len(report['annotators'])} "
+                  f"({', '.join(report['annotators'])}); tasks: {tasks['total']}, {tasks['compared']} with two "
+                  "annotators or more. "
                   f"F1 takes the first annotator of a pair as the reference (F1 is symmetric).")
     attributes = list(report["overall"]["kappa"])
     table = Table(title="Agreement per pair of annotators")
@@ -83,9 +84,9 @@ def render_report(report: dict[str, Any]) -> None:
               help="Token IoU at which two claims match.")
 @scheme_option
 def agreement_cmd(records: Path, json_out: Path | None, claim_iou: float, scheme_path: Path | None) -> None:
-    """Inter-annotator agreement on RECORDS (records.jsonl of `khabar import`, or its folder).
+    """Inter-annotator agreement: F1, kappa, alpha and every disagreement.
 
-    Per pair of annotators and overall: entity F1 (strict, overlap), claim F1, source
+    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per pair of annotators and overall: entity F1 (strict, overlap), claim F1, source
     agreement, Cohen's kappa per claim attribute, Krippendorff's alpha with more than two
     annotators; then every disagreement, task by task.
     """
@@ -127,9 +128,9 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @scheme_option
 def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articles: Path | None,
                    allow_unresolved: bool, seed: int | None, scheme_path: Path | None) -> None:
-    """Adjudicate RECORDS into the gold dataset folder OUT.
+    """Adjudicate annotator records into the gold dataset folder.
 
-    Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
+    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
     over units matched across annotators. What the majority cannot settle is listed in
     OUT/unresolved.jsonl and stops the command (exit 1) unless --allow-unresolved.
     """
@@ -160,8 +161,9 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
             click.echo(f"unresolved: … and {len(result.unresolved) - SHOWN_UNRESOLVED} more", err=True)
         listed = f"{len(result.unresolved)} unresolved disagreement(s) listed in {out_dir / UNRESOLVED_NAME}"
         if not allow_unresolved:
-            raise KhabarError(f"{listed}; resolve them (ground truth or --adjudicator in Label Studio) "
-                              "or pass --allow-unresolved to leave those units out; gold not written")
+            raise KhabarError(f"{listed}; resolve them (mark one annotation of the task as ground truth in "
+                              "Label Studio and import again, or name an --adjudicator), or pass "
+                              "--allow-unresolved to leave those units out; gold not written")
         click.echo(f"{listed}; those units are left out of the gold set", err=True)
     if not result.docs:
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")
