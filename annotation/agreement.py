@@ -22,6 +22,8 @@ annotated an article is compared with the one span matcher of :mod:`annotation.m
   when the source is (the span of) one of that annotator's mentions or carries a cluster
   id, every mention of that cluster; two sources agree when those sets share a span
   (exact offsets). With a single annotator's clusters this is the scorer's rule.
+  Intermediate sources (``via``) agree when each of either side agrees, in this sense, with
+  one of the other side's.
 - **Cohen's kappa** per claim attribute on matched claims (``sklearn.metrics.cohen_kappa_score``;
   missing values count as the value ``null``). Overall: the mean of the pairwise kappas
   that are defined (Light's kappa).
@@ -74,7 +76,7 @@ CLAIM_IOU = DEFAULT_CLAIM_IOU
 ATTRIBUTES = ("attribution", "claim_type", "check_worthy")
 KINDS = ("missing_mention", "extra_mention", "label_difference", "boundary_difference",
          "missing_claim", "extra_claim", "claim_boundary_difference", "source_difference",
-         "cue_difference", "attribute_difference")
+         "cue_difference", "via_difference", "attribute_difference")
 
 # ---------------------------------------------------------------- weights (all through annotation.matching.match)
 
@@ -111,6 +113,12 @@ def sources_agree(a_doc: Annotated, a: Span | None, b_doc: Annotated, b: Span | 
     if a is None or b is None:
         return a is None and b is None
     return bool(source_cluster(a_doc, a) & source_cluster(b_doc, b))
+
+
+def vias_agree(a_doc: Annotated, a: Sequence[Span], b_doc: Annotated, b: Sequence[Span]) -> bool:
+    """Intermediate sources agree when each of either side agrees (as a source) with one of the other's."""
+    return (all(any(sources_agree(a_doc, x, b_doc, y) for y in b) for x in a)
+            and all(any(sources_agree(a_doc, x, b_doc, y) for x in a) for y in b))
 
 
 def value_key(value: Any) -> str:
@@ -196,6 +204,10 @@ def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *
         if (x.cue and _offsets(x.cue)) != (y.cue and _offsets(y.cue)):
             note("cue_difference", _span(x.cue), _span(y.cue),
                  f"cue of claim {_show(x)}: {a_name} {_show(x.cue)} vs {b_name} {_show(y.cue)}")
+        if not vias_agree(a, x.via, b, y.via):
+            note("via_difference", [v.to_dict() for v in x.via], [v.to_dict() for v in y.via],
+                 f"via of claim {_show(x)}: {a_name} {'; '.join(map(_show, x.via)) or 'none'} vs "
+                 f"{b_name} {'; '.join(map(_show, y.via)) or 'none'}")
         for attr in attributes:
             va, vb = value_key(getattr(x, attr)), value_key(getattr(y, attr))
             out.attributes[attr][0].append(va)

@@ -165,6 +165,17 @@ def test_source_agreement(name, a_source, a_extra, b_source, b_extra, expected) 
     assert sources_agree(b, b_source, a, a_source) is expected, name
 
 
+def test_via_and_cue_differences() -> None:
+    agencies = sp("مصادر مطلعة")
+    with_via = [replace(claims_a()[0], via=(agencies,)), claims_a()[1]]
+    no_cue = [replace(claims_a()[0], cue=None), claims_a()[1]]
+    report = agreement_report([annotator_a(), record("v", mentions_a(), with_via), record("w", mentions_a(), no_cue)])
+    kinds = {(tuple(d["annotators"]), d["kind"]) for d in report["disagreements"]}
+    assert kinds == {(("a@x.org", "v"), "via_difference"), (("a@x.org", "w"), "cue_difference"),
+                     (("v", "w"), "via_difference"), (("v", "w"), "cue_difference")}
+    via = next(d for d in report["disagreements"] if d["annotators"] == ["a@x.org", "v"])
+    assert via["a"] == [] and via["b"][0]["text"] == "مصادر مطلعة"
+
 def test_kappa_against_sklearn_and_by_hand() -> None:
     from sklearn.metrics import cohen_kappa_score
 
