@@ -20,8 +20,9 @@ annotated an article is compared with the one span matcher of :mod:`annotation.m
 - **Source agreement** on matched claims: both sources null, or the two sources are the
   same span or the same entity. An annotator's source stands for the source span plus,
   when the source is (the span of) one of that annotator's mentions or carries a cluster
-  id, every mention of that cluster; two sources agree when those sets share a span
-  (exact offsets). With a single annotator's clusters this is the scorer's rule.
+  id, every mention of that cluster; two sources agree when a span of one set matches a
+  span of the other as the scorer matches spans (identical offsets, or token IoU >=
+  ``claim_iou``). With one side's cluster only, this is the scorer's source rule.
   Intermediate sources (``via``) agree when each of either side agrees, in this sense, with
   one of the other side's.
 - **Cohen's kappa** per claim attribute on matched claims (``sklearn.metrics.cohen_kappa_score``;
@@ -67,7 +68,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.annotator_records import align, group_articles
-from annotation.matching import DEFAULT_CLAIM_IOU, char_iou, claim_weight, match
+from annotation.matching import DEFAULT_CLAIM_IOU, char_iou, claim_weight, match, tokens_of
 from annotation.model import Annotated, Claim, Mention, Span
 from annotation.reliability import cohen_kappa, krippendorff_alpha_nominal, prf
 from annotation.scheme import Scheme, load_scheme
@@ -109,16 +110,24 @@ def source_cluster(doc: Annotated, span: Span) -> frozenset[tuple[int, int]]:
     return frozenset({_offsets(span)} | {_offsets(m) for m in doc.entities if m.entity in clusters})
 
 
-def sources_agree(a_doc: Annotated, a: Span | None, b_doc: Annotated, b: Span | None) -> bool:
+def sources_agree(a_doc: Annotated, a: Span | None, b_doc: Annotated, b: Span | None, *,
+                  iou: float = CLAIM_IOU) -> bool:
+    """Both null, or a span a stands for matches a span b stands for (as the scorer matches spans:
+    identical offsets or token IoU >= ``iou``)."""
     if a is None or b is None:
         return a is None and b is None
-    return bool(source_cluster(a_doc, a) & source_cluster(b_doc, b))
+    ca, cb = source_cluster(a_doc, a), source_cluster(b_doc, b)
+    if ca & cb:
+        return True
+    tokens = tokens_of(a_doc.text)
+    return any(tokens.iou(Span(*x), Span(*y)) >= iou for x in ca for y in cb)
 
 
-def vias_agree(a_doc: Annotated, a: Sequence[Span], b_doc: Annotated, b: Sequence[Span]) -> bool:
+def vias_agree(a_doc: Annotated, a: Sequence[Span], b_doc: Annotated, b: Sequence[Span], *,
+               iou: float = CLAIM_IOU) -> bool:
     """Intermediate sources agree when each of either side agrees (as a source) with one of the other's."""
-    return (all(any(sources_agree(a_doc, x, b_doc, y) for y in b) for x in a)
-            and all(any(sources_agree(a_doc, x, b_doc, y) for x in a) for y in b))
+    return (all(any(sources_agree(a_doc, x, b_doc, y, iou=iou) for y in b) for x in a)
+            and all(any(sources_agree(a_doc, x, b_doc, y, iou=iou) for x in a) for y in b))
 
 
 def value_key(value: Any) -> str:
@@ -195,7 +204,7 @@ def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *
             note("claim_boundary_difference", _span(x), _span(y),
                  f"claim boundaries: {a_name} {_show(x)} vs {b_name} {_show(y)}")
         c["source.matched_claims"] += 1
-        if sources_agree(a, x.source, b, y.source):
+        if sources_agree(a, x.source, b, y.source, iou=claim_iou):
             c["source.agree"] += 1
         else:
             note("source_difference", x.source.to_dict() if x.source else None,
@@ -204,7 +213,7 @@ def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *
         if (x.cue and _offsets(x.cue)) != (y.cue and _offsets(y.cue)):
             note("cue_difference", _span(x.cue), _span(y.cue),
                  f"cue of claim {_show(x)}: {a_name} {_show(x.cue)} vs {b_name} {_show(y.cue)}")
-        if not vias_agree(a, x.via, b, y.via):
+        if not vias_agree(a, x.via, b, y.via, iou=claim_iou):
             note("via_difference", [v.to_dict() for v in x.via], [v.to_dict() for v in y.via],
                  f"via of claim {_show(x)}: {a_name} {'; '.join(map(_show, x.via)) or 'none'} vs "
                  f"{b_name} {'; '.join(map(_show, y.via)) or 'none'}")

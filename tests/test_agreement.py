@@ -149,6 +149,9 @@ PETER = sp("ديمتري بيسكوف", entity="peskov")
     ("same span", PETER, [], PETER, [], True),
     ("same span, b has no cluster", PETER, [], sp("ديمتري بيسكوف"), [], True),
     ("different entities", PETER, [], sp("الكرملين", entity="kremlin"), [], False),
+    # spans match as the scorer matches them: token IoU 1/2 reaches 0.5, 1/3 does not
+    ("half the tokens", PETER, [], sp("بيسكوف"), [], True),
+    ("a third of the tokens", sp("باسم الكرملين ديمتري"), [], sp("ديمتري"), [], False),
     # b's source is the pronoun-like 'المتحدث' in a cluster that also holds the mention a chose
     ("same cluster, other mention", PETER, [], sp("المتحدث", entity="spk"),
      [ment("المتحدث", "OCC", "spk"), ment("ديمتري بيسكوف", "PERS", "spk")], True),
