@@ -35,7 +35,7 @@ annotated an article is compared with the one span matcher of :mod:`annotation.m
 
 ``agreement_report(records)`` returns a dict with these stable keys. A task is an article
 (each Label Studio task maps to one article); its ``id`` is the article id and ``tasks`` the
-Label Studio task ids its records came from.
+Label Studio task ids (as strings) its records came from.
 
 - ``scheme`` (version), ``claim_iou``, ``annotators`` (sorted), ``records`` (count used),
   ``tasks``: {``total``, ``compared``, ``single_annotator``: [article ids]}
