@@ -82,20 +82,31 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _strip_conjunction(text: str, start: int, end: int) -> int:
-    """«وفي اليوم السابق، التقى …» → «في اليوم السابق، التقى …»: drop a leading و/ف of a verb or function word."""
+    """«وفي اليوم السابق، التقى …» → «في اليوم السابق، التقى …»: drop a leading conjunction و (or ف before
+    a function word or «ال»), unless the word is one that starts with و itself («وزارة», «وافق»)."""
     word = re.match(r"[\w\u064b-\u065f]+", text[start:end])
-    if not word or text[start] not in "وف" or len(word.group()) < 3:
+    if not word or text[start] not in "وف":
         return start
     rest = fold(word.group()[1:])
-    lx = lexicon()
-    if rest in lx["stopwords"] or rest.startswith(("ال", "ت", "ي", "ا", "ن")) and fold(word.group()) not in _W_WORDS:
+    stop = lexicon()["stopwords"]
+    if rest in stop or rest.startswith("ال") and len(rest) > 3:  # type: ignore[operator]
+        return start + 1
+    if text[start] == "و" and len(rest) >= 3 and fold(word.group()) not in _W_WORDS:
         return start + 1
     return start
 
 
-_W_WORDS = {fold(w) for w in ("وزارة", "وزير", "وزيرة", "وكالة", "وفد", "وقت", "وضع", "ولاية", "وسط", "وصول", "وفق",
-                              "وفقا", "واشنطن", "وحدة", "وثيقة", "والي", "واقع", "فترة", "فريق", "فرنسا", "فلسطين",
-                              "فيروس", "فوز", "فصل", "فرص", "فئة", "وارد", "واردات", "وجود", "وعود", "وتيرة")}
+# Common words that begin with و as a root letter (not a conjunction).
+_W_WORDS = {fold(w) for w in (
+    "وزارة", "وزير", "وزيرة", "وزراء", "وكالة", "وكالات", "وفد", "وقت", "وضع", "ولاية", "وسط", "وصول", "وفق", "وفقا",
+    "واشنطن", "وحدة", "وثيقة", "والي", "واقع", "وارد", "واردات", "وجود", "وعود", "وتيرة", "وافق", "وافقت", "واثق",
+    "واثقة", "وصل", "وصلت", "وقع", "وقعت", "وجد", "وجدت", "وضعت", "وعد", "وعدت", "وصف", "وصفت", "وقف", "ورد", "وردت",
+    "وطني", "وطنية", "الوطني", "ولي", "ولد", "وفاة", "وفيات", "وظائف", "وظيفة", "وسائل", "وسيلة", "ودائع", "وجه",
+    "وجهت", "وجهة", "وراء", "ورقة", "وقود", "وكيل", "واجه", "واجهت", "واصل", "واصلت", "وسع", "وحيد", "وحدها")}
+ADJUNCT = re.compile(r"[،,:]|\s(?:عقب|بعد|خلال|في|أمس|اليوم|مساء|صباح|لوكالة|لصحيفة|لقناة|ل«|لـ|أمام|على هامش)(?=\s|«|$)")
+SOURCE_NOUN = re.compile(r"\s*(?:مصدر|مصادر|مسؤول|مسؤولة|مسؤولون|مسئول|متحدث)\b")
+NOUN_SOURCE_CUT = re.compile(r"[،,:]|\s(?:عقب|بعد|خلال|أمس|اليوم|مساء|صباح|لوكالة|لصحيفة|لقناة|ل«|لـ)(?=\s|«|$)")
+TAIL_CONNECTORS = {fold(w) for w in ("حيث", "و", "لكنه", "لكنها", "لكن", "كما", "فيما", "إذ", "ثم", "بينما", "في حين")}
 
 
 class _Claims:
@@ -135,33 +146,43 @@ class _Claims:
         if s >= e:
             return None
         piece = self.text[s:e]
-        piece = re.split(r"[،,:]|\s(?:اليوم|أمس|مساء|صباح|خلال|عقب|في بيان|في تصريحات|في تصريح|لوكالة)\b", piece)[0]
+        piece = (NOUN_SOURCE_CUT if SOURCE_NOUN.match(piece) else ADJUNCT).split(piece)[0]
         for date in self.dates:
             if s <= date.start < s + len(piece):
                 piece = piece[:date.start - s]
         s2, e2 = _trim(self.text, s, s + len(piece))
         words = self.text[s2:e2].split()
-        if not words or len(words) > 5:
+        stop = lexicon()["stopwords"]
+        if not words or len(words) > 5 or all(fold(w) in stop for w in words):  # type: ignore[operator]
             return None
         return Part(s2, e2)
 
-    def content_start(self, pos: int, limit: int, kind: str) -> tuple[int, str] | None:
-        """Where the content starts after ``pos`` and how it is introduced (complementizer, colon, quote, ب)."""
+    def content_start(self, pos: int, limit: int, kind: str) -> tuple[int, str, int] | None:
+        """(content start, how it is introduced: complementizer, colon or ب, where the introducer starts)."""
         for tok in self.tokens:
             if tok.start < pos or tok.start >= limit:
                 continue
             if tok.key in COMPLEMENTIZERS:
-                return tok.end, "that"
+                return tok.end, "that", tok.start
             if tok.gap.strip().endswith(":") and tok.start > pos:
-                return tok.start, "colon"
+                return tok.start, "colon", tok.start - len(tok.gap)
             if kind == "commitment" and tok.key.startswith("ب") and len(tok.key) > 3 and tok.start > pos:
-                return tok.start + 1, "bi"
+                return tok.start + 1, "bi", tok.start
             if tok.start - pos > 120:
                 break
         return None
 
     def content_end(self, start: int, sent_end: int, next_cue: int | None) -> int:
         end = sent_end if next_cue is None else next_cue
+        opening = self.text[start:start + 2].lstrip()[:1]
+        if opening in QUOTES_OPEN:  # a quotation: up to its closing mark when a comma follows it
+            close = self.text.find(QUOTES_CLOSE[QUOTES_OPEN.index(opening)], start + 2, end)
+            if close != -1 and self.text[close + 1:close + 3].strip()[:1] in ("،", ",", ""):
+                return close
+        if next_cue is not None:  # «…، حيث صرح» / «…، لكنه حذر»: drop the connector before the next cue
+            words = [t for t in self.tokens if start < t.start < end]
+            while words and words[-1].key in TAIL_CONNECTORS:
+                end = words.pop().start
         for tok in self.tokens:
             if start < tok.start < end and tok.key in NEXT_CLAUSE:
                 return tok.start
@@ -229,17 +250,25 @@ class _Claims:
                 if n == 0 and before_first - s > 15:
                     source = self.source_between(tok.end, e) or self.words_source(tok.end, e)
                     self.add(s, before_first, source, cue, None)
+                elif n == 0:  # «وبحسب الجودر، تستهلك …»: the source, a comma, then the content
+                    comma = self.text.find("،", tok.end, e)
+                    if comma != -1:
+                        source = self.source_between(tok.end, comma) or self.words_source(tok.end, comma)
+                        self.add(comma + 1, self.content_end(comma + 1, e, next_cue), source, cue, None)
                 continue
             if kind == "belief":
                 found = self.content_start(tok.end, e, kind)
                 if found:
                     self.add(found[0], self.content_end(found[0], e, next_cue), None, cue, None)
+                elif tok.end < e and re.match(r"\s+(?:بشأن|حول)\s", self.text[tok.end:e]):
+                    start = tok.end + len(re.match(r"\s+(?:بشأن|حول)\s", self.text[tok.end:e]).group())  # type: ignore[union-attr]
+                    self.add(start, self.content_end(start, e, next_cue), None, cue, None)
                 continue
             found = self.content_start(tok.end, next_cue or e, kind)
             if found is None:
                 continue
-            cstart, how = found
-            source = self.source_region(tok, cstart, s, kind)
+            cstart, how, intro = found
+            source = self.source_region(tok, intro, s, kind)
             end = self.content_end(cstart, e, next_cue)
             via = self.via_after(end, e)
             self.add(cstart, end, source, cue, kind, via)
@@ -251,9 +280,14 @@ class _Claims:
                     self.add(t.end, nxt, source, cue, kind, self.via_after(nxt, e))
                     end = nxt
 
-    def source_region(self, cue_tok: Token, content_start: int, sent_start: int, kind: str) -> Part | None:
-        region_end = content_start
-        between = self.text[cue_tok.end:region_end]
+    def source_region(self, cue_tok: Token, intro: int, sent_start: int, kind: str) -> Part | None:
+        between = self.text[cue_tok.end:intro]
+        cut = (NOUN_SOURCE_CUT if SOURCE_NOUN.match(between) else ADJUNCT).search(between)
+        region_end = cue_tok.end + cut.start() if cut else intro
+        named = [e for e in self.entities if e.label == "PERS" and cue_tok.end <= e.start and e.end <= intro]
+        if named and not SOURCE_NOUN.match(between):  # «أستاذة الاقتصاد في جامعة البحرين مريم …»: the name
+            self.last_source = Part(named[0].start, named[0].end)
+            return self.last_source
         # «نقلت وكالة … عن مصدر …»: the source follows عن
         m = re.search(r"\sعن\s", between)
         if m and cue_tok.key.endswith(fold("نقل")) or m and cue_tok.key.endswith(fold("نقلت")):
