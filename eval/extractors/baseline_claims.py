@@ -164,8 +164,13 @@ class _Claims:
                 continue
             if tok.key in COMPLEMENTIZERS:
                 return tok.end, "that", tok.start
-            if tok.gap.strip().endswith(":") and tok.start > pos:
+            if ":" in tok.gap and tok.start > pos:
                 return tok.start, "colon", tok.start - len(tok.gap)
+            quote = next((q for q in QUOTES_OPEN if q in tok.gap), None)
+            if quote and tok.start > pos:
+                close = self.text.find(QUOTES_CLOSE[QUOTES_OPEN.index(quote)], tok.start)
+                if close != -1 and len(self.text[tok.start:close].split()) >= 3:  # not «قالت "يونهاب"»
+                    return tok.start, "quote", tok.start - len(tok.gap)
             if kind == "commitment" and tok.key.startswith("ب") and len(tok.key) > 3 and tok.start > pos:
                 return tok.start + 1, "bi", tok.start
             if tok.start - pos > 120:
@@ -174,9 +179,9 @@ class _Claims:
 
     def content_end(self, start: int, sent_end: int, next_cue: int | None) -> int:
         end = sent_end if next_cue is None else next_cue
-        opening = self.text[start:start + 2].lstrip()[:1]
-        if opening in QUOTES_OPEN:  # a quotation: up to its closing mark when a comma follows it
-            close = self.text.find(QUOTES_CLOSE[QUOTES_OPEN.index(opening)], start + 2, end)
+        opening = self.text[max(0, start - 2):start + 2].strip()[:1]
+        if opening and opening in QUOTES_OPEN:  # a quotation: up to its closing mark when a comma follows it
+            close = self.text.find(QUOTES_CLOSE[QUOTES_OPEN.index(opening)], start + 1, end)
             if close != -1 and self.text[close + 1:close + 3].strip()[:1] in ("،", ",", ""):
                 return close
         if next_cue is not None:  # «…، حيث صرح» / «…، لكنه حذر»: drop the connector before the next cue
