@@ -101,9 +101,8 @@ class _Doc:
         self.lx = lexicon()
         self.found: list[Found] = []
         self.entities: PhraseList = self.lx["entities"]  # type: ignore[assignment]
-        if outlet:
-            self.entities = PhraseList(dict(self.entities.entries))
-            self.entities.add(phrase_key(outlet), "ORG")
+        self.outlet = PhraseList({phrase_key(outlet): "ORG"}) if outlet else None
+        self.gpe_keys: set[str] = self.lx["single_names"]  # type: ignore[assignment]
         self.stop: set[str] = self.lx["stopwords"]  # type: ignore[assignment]
         self.raw_stop: set[str] = self.lx["raw_stopwords"]  # type: ignore[assignment]
         self.cues: dict[str, str] = self.lx["cues"]  # type: ignore[assignment]
@@ -134,6 +133,9 @@ class _Doc:
         i = 0
         while i < len(self.tokens):
             hit = self.entities.match(self.tokens, i)
+            if self.outlet is not None:
+                own = self.outlet.match(self.tokens, i)
+                hit = own if own and (hit is None or own[1] >= hit[1]) else hit
             if hit:
                 start, after, label = hit
                 self.add(label, start, self.tokens[after - 1].end, "gazetteer")
@@ -188,7 +190,7 @@ class _Doc:
         return j
 
     def _gpe_keys(self) -> set[str]:
-        return {w[0] for w, v in self.entities.entries.items() if v in ("GPE", "ORG") and len(w) == 1}
+        return self.gpe_keys
 
     def titles(self) -> None:
         titles: PhraseList = self.lx["titles"]  # type: ignore[assignment]

@@ -58,6 +58,12 @@ def original_prefix(token: Token, folded_chars: int) -> int:
 def variants(token: Token) -> list[tuple[int, str]]:
     """(characters to skip at the token's start, key) readings of a token: as is, without a proclitic,
     and «لل…» read as «ال…»."""
+    return _variants(token.text, token.key)
+
+
+@lru_cache(maxsize=65536)
+def _variants(text: str, key: str) -> list[tuple[int, str]]:
+    token = Token(0, len(text), text, key)
     out = [(0, token.key)]
     key = token.key
     for fused in ("ولل", "فلل", "لل"):
@@ -170,7 +176,8 @@ def lexicon() -> dict[str, object]:
         for form in forms.split():
             cues.setdefault(fold(form), kind.strip())
     return {
-        "entities": entities, "titles": titles, "events": events, "cues": cues,
+        "entities": entities, "titles": titles,
+        "single_names": {w[0] for w, v in entities.entries.items() if v in ("GPE", "ORG") and len(w) == 1}, "events": events, "cues": cues,
         "org_heads": PhraseList({phrase_key(e): "ORG" for e in read_list("org_heads.txt")}),
         "fac_heads": PhraseList({phrase_key(e): "FAC" for e in read_list("fac_heads.txt")}),
         "complements": {fold(e) for e in read_list("title_complements.txt")},

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +164,7 @@ def run_extractor(extractor: Extractor, articles: Sequence[Article], *, batch_si
             if progress:
                 progress(len(batch))
     else:
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context()  # the platform's default (fork on Linux: works from any __main__)
         with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
             futures = {pool.submit(run_batch, extractor, batch): i for i, batch in enumerate(batches)}
             pending = set(futures)
@@ -172,7 +173,12 @@ def run_extractor(extractor: Extractor, articles: Sequence[Article], *, batch_si
                     done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                     for future in sorted(done, key=futures.__getitem__):
                         i = futures[future]
-                        results[i] = future.result()
+                        try:
+                            results[i] = future.result()
+                        except BrokenProcessPool:
+                            raise ExtractorError(f"extractor {info['name']!r}: a worker process died while running "
+                                                 f"{_where(batches[i])} (out of memory? run with --jobs 1 to see "
+                                                 "the error)") from None
                         if progress:
                             progress(len(batches[i]))
             except BaseException:
