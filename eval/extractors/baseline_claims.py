@@ -41,7 +41,6 @@ MIN_OWN_CLAIM_WORDS = 6
 ENTITY_SOURCES = ("PERS", "ORG", "GPE", "OCC")
 CAUSAL = tuple(fold(w) for w in ("بسبب", "أدى إلى", "أدت إلى", "نتيجة", "بفضل", "مما أدى", "جراء", "بسببه"))
 FUTURE = re.compile(r"(?:^|\s)(?:س[يتنأ]\w+|سوف|لن|قد\s+[يت]\w+)")
-OPINION_CUES = {"opinion"}
 
 
 @dataclass(frozen=True)

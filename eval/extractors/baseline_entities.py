@@ -117,12 +117,6 @@ class _Doc:
         self.found.append(item)
         return item
 
-    def token_at(self, offset: int) -> int | None:
-        for i, tok in enumerate(self.tokens):
-            if tok.start <= offset < tok.end:
-                return i
-        return None
-
     def is_function_word(self, tok: Token) -> bool:
         return _MARKS.sub("", tok.text) in self.raw_stop or tok.key in self.stop or tok.key in self.cues or any(
             tok.key == p + w for p in ("و", "ف") for w in self.stop | set(self.cues))
@@ -318,7 +312,6 @@ class _Doc:
         self.add("PERS", self.tokens[j].start, self.tokens[end - 1].end, "name")
 
     def names(self) -> None:
-        names: PhraseList = self.lx["first_names"]  # type: ignore[assignment]
         honorifics: PhraseList = self.lx["honorifics"]  # type: ignore[assignment]
         for i in range(len(self.tokens)):
             hon = honorifics.match(self.tokens, i)
