@@ -151,9 +151,9 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
     out.print(result["signature"], markup=False, highlight=False, soft_wrap=True)
     if run.run.missing:
         err.print(f"{len(run.run.missing)} article(s) got no prediction (scored as empty): "
-                  + ", ".join(run.run.missing[:5]), markup=False)
+                  + ", ".join(run.run.missing[:5]), markup=False, soft_wrap=True)
     for warning in result.get("warnings", []):
-        err.print(f"warning: {warning}", markup=False)
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 COMMANDS: list[click.Command] = [bench_cmd]
