@@ -115,17 +115,21 @@ DEFAULT_CLAIM_IOU = 0.5
 """Two claims (content spans) are candidates for a match when their token IoU reaches this."""
 
 
-def claim_weight(text: str, threshold: float = DEFAULT_CLAIM_IOU) -> Weight:
+def claim_weight(text: str, threshold: float = DEFAULT_CLAIM_IOU, *,
+                 prefer: Callable[[Any, Any], tuple[float, ...]] | None = None) -> Weight:
     """The weight of claim matching, for the scorer and for annotator agreement alike.
 
     Pairs whose token IoU reaches ``threshold`` are candidates: as many pairs as possible,
-    then the largest total IoU.
+    then (with ``prefer``, tiers in [0, 1], e.g. the scorer's "source and attributes right")
+    the pairs ``prefer`` ranks higher, then the largest total IoU.
     """
     tokens = tokens_of(text)
 
-    def weight(a: Any, b: Any) -> tuple[float, float]:
+    def weight(a: Any, b: Any) -> tuple[float, ...]:
         iou = tokens.iou(a, b)
-        return (1.0, iou) if iou >= threshold else (0.0, 0.0)
+        if iou < threshold:
+            return (0.0,)
+        return (1.0, *prefer(a, b), iou) if prefer is not None else (1.0, iou)
 
     return weight
 

@@ -1,0 +1,223 @@
+"""Count keys and the metrics derived from summed counts.
+
+Every document contributes a flat ``{dotted key: count}`` mapping (its sufficient
+statistics); every headline number is a function of SUMMED counts only, so a bootstrap
+resample never re-scores anything: it sums the counts of the documents it draws.
+
+Count keys (per document):
+
+- ``entities.<scheme>.<outcome>`` and ``entities.<scheme>.per_label.<LABEL>.<outcome>`` for
+  scheme in strict, exact, partial, type and outcome in correct, incorrect, partial, missed,
+  spurious (``possible`` and ``actual`` are derived: possible = correct + incorrect + partial
+  + missed, actual = correct + incorrect + partial + spurious);
+- ``claims.detection.{tp,fp,fn}`` (content matched by token IoU), ``claims.exact.{tp,fp,fn}``
+  (identical offsets), ``claims.cue.{tp,fp,fn}``, ``claims.check_worthy.{tp,fp,fn}`` (positive
+  class), ``claims.end_to_end.{tp,fp,fn}``, ``claims.source.{correct,total}``,
+  ``claims.<attr>.{correct,total}`` and ``claims.<attr>.{gold,pred,tp}.<value>`` for attr in
+  claim_type, attribution (per-class counts, from which macro-F1 is computed).
+
+Conventions (nervaluate's where it has one): precision = credit / actual and recall =
+credit / possible with credit = correct (+ 0.5 * partial for the partial and type schemes);
+a ratio over an empty denominator is 0, except that when there is nothing at all (no gold
+and no prediction) precision, recall and F1 are undefined (None). Accuracies over no
+matched claim are undefined. Macro averages are the mean over the labels (classes) that
+occur in the gold or the predictions of the summed counts (as scikit-learn's
+``average='macro'``), undefined when none does.
+
+:func:`headline` works on plain numbers and, element-wise, on numpy arrays of many resamples
+at once (``headline.array_safe``): undefined values are then NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMES = ("strict", "exact", "partial", "type")
+OUTCOMES = ("correct", "incorrect", "partial", "missed", "spurious")
+HALF_CREDIT = frozenset({"partial", "type"})  # schemes whose precision/recall give partial matches half credit
+CLAIM_PRF = ("detection", "exact", "cue", "check_worthy", "end_to_end")
+CLAIM_CLASSES = ("claim_type", "attribution")
+ENTITY_COUNT_FIELDS = ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")
+
+Counts = Mapping[str, Any]
+
+
+def _is_array(*values: Any) -> bool:
+    return any(hasattr(v, "shape") for v in values)
+
+
+def ratio(num: Any, den: Any) -> Any:
+    """num / den, and 0 where den is 0."""
+    if _is_array(num, den):
+        import numpy as np
+
+        num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+        out = np.zeros(np.broadcast(num, den).shape)
+        return np.divide(num, den, out=out, where=den != 0)
+    return num / den if den else 0.0
+
+
+def defined_ratio(num: Any, den: Any) -> Any:
+    """num / den, undefined (None, or NaN in arrays) where den is 0."""
+    if _is_array(num, den):
+        import numpy as np
+
+        num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+        out = np.full(np.broadcast(num, den).shape, np.nan)
+        return np.divide(num, den, out=out, where=den != 0)
+    return num / den if den else None
+
+
+def _undefined_where(value: Any, nothing: Any) -> Any:
+    """``value``, undefined where ``nothing`` holds (no gold and no prediction)."""
+    if _is_array(value, nothing):
+        import numpy as np
+
+        return np.where(np.asarray(nothing, dtype=bool), np.nan, value)
+    return None if nothing else value
+
+
+def f1(p: Any, r: Any) -> Any:
+    return ratio(2 * p * r, p + r)
+
+
+def prf(credit: Any, actual: Any, possible: Any) -> dict[str, Any]:
+    """Precision, recall and F1 from a credit and the two denominators (nervaluate's formulas)."""
+    p, r = ratio(credit, actual), ratio(credit, possible)
+    nothing = (actual + possible) == 0
+    return {"precision": _undefined_where(p, nothing), "recall": _undefined_where(r, nothing),
+            "f1": _undefined_where(f1(p, r), nothing)}
+
+
+def entity_counts(counts: Counts, prefix: str) -> dict[str, Any]:
+    """The seven nervaluate counts under ``prefix`` (e.g. ``entities.strict``)."""
+    c, i, p, m, s = (counts.get(f"{prefix}.{o}", 0) for o in OUTCOMES)
+    return {"correct": c, "incorrect": i, "partial": p, "missed": m, "spurious": s,
+            "possible": c + i + p + m, "actual": c + i + p + s}
+
+
+def entity_prf(counts: Counts, prefix: str, scheme: str) -> dict[str, Any]:
+    n = entity_counts(counts, prefix)
+    credit = n["correct"] + 0.5 * n["partial"] if scheme in HALF_CREDIT else n["correct"]
+    return prf(credit, n["actual"], n["possible"])
+
+
+def _mean(values: list[Any], present: list[Any]) -> Any:
+    """Mean of ``values`` over the entries where ``present``; undefined when nothing is present."""
+    if _is_array(*values, *present):
+        import numpy as np
+
+        if not values:
+            return np.nan
+        v = np.nan_to_num(np.vstack([np.asarray(x, dtype=float) for x in values]))
+        w = np.vstack([np.asarray(x, dtype=float) for x in present])
+        return defined_ratio((v * w).sum(axis=0), w.sum(axis=0))
+    kept = [v for v, keep in zip(values, present) if keep]
+    return sum(kept) / len(kept) if kept else None
+
+
+def labels_in(counts: Counts, scheme: str) -> list[str]:
+    """The labels that have per-label counts for ``scheme``, sorted."""
+    prefix = f"entities.{scheme}.per_label."
+    return sorted({k[len(prefix):].rsplit(".", 1)[0] for k in counts if k.startswith(prefix)})
+
+
+def _values_in(counts: Counts, attr: str) -> list[str]:
+    out: set[str] = set()
+    for part in ("gold", "pred"):
+        prefix = f"claims.{attr}.{part}."
+        out.update(k[len(prefix):] for k in counts if k.startswith(prefix))
+    return sorted(out)
+
+
+def headline(counts: Counts) -> dict[str, Any]:
+    """Every metric of a run, by result path, from summed counts."""
+    out: dict[str, Any] = {}
+    for scheme in SCHEMES:
+        base = f"entities.{scheme}"
+        for name, value in entity_prf(counts, base, scheme).items():
+            out[f"{base}.micro.{name}"] = value
+        per_label: dict[str, dict[str, Any]] = {}
+        present = []
+        for label in labels_in(counts, scheme):
+            prefix = f"{base}.per_label.{label}"
+            per_label[label] = entity_prf(counts, prefix, scheme)
+            n = entity_counts(counts, prefix)
+            present.append((n["possible"] + n["actual"]) > 0)
+            for name, value in per_label[label].items():
+                out[f"{prefix}.{name}"] = value
+        for name in ("precision", "recall", "f1"):
+            out[f"{base}.macro.{name}"] = _mean([v[name] for v in per_label.values()], present)
+    for part in CLAIM_PRF:
+        tp, fp, fn = (counts.get(f"claims.{part}.{k}", 0) for k in ("tp", "fp", "fn"))
+        for name, value in prf(tp, tp + fp, tp + fn).items():
+            out[f"claims.{part}.{name}"] = value
+    out["claims.source.accuracy"] = defined_ratio(counts.get("claims.source.correct", 0),
+                                                  counts.get("claims.source.total", 0))
+    for attr in CLAIM_CLASSES:
+        out[f"claims.{attr}.accuracy"] = defined_ratio(counts.get(f"claims.{attr}.correct", 0),
+                                                       counts.get(f"claims.{attr}.total", 0))
+        scores, present = [], []
+        for value in _values_in(counts, attr):
+            gold = counts.get(f"claims.{attr}.gold.{value}", 0)
+            pred = counts.get(f"claims.{attr}.pred.{value}", 0)
+            scores.append(ratio(2 * counts.get(f"claims.{attr}.tp.{value}", 0), gold + pred))
+            present.append((gold + pred) > 0)
+        macro = _mean(scores, present)
+        out[f"claims.{attr}.macro_f1"] = macro
+    return out
+
+
+headline.array_safe = True  # type: ignore[attr-defined]  # element-wise on arrays of resamples
+
+
+def summary(counts: Counts) -> dict[str, Any]:
+    """Flat result paths -> values, in reading order: every headline metric with its counts beside it."""
+    metrics = headline(counts)
+    out: dict[str, Any] = {}
+    for scheme in SCHEMES:
+        base = f"entities.{scheme}"
+        for part in ("micro", "macro"):
+            out.update((f"{base}.{part}.{m}", metrics[f"{base}.{part}.{m}"]) for m in ("precision", "recall", "f1"))
+            if part == "micro":
+                out.update((f"{base}.micro.{k}", v) for k, v in entity_counts(counts, base).items())
+        for label in labels_in(counts, scheme):
+            prefix = f"{base}.per_label.{label}"
+            out.update((f"{prefix}.{m}", metrics[f"{prefix}.{m}"]) for m in ("precision", "recall", "f1"))
+            out.update((f"{prefix}.{k}", v) for k, v in entity_counts(counts, prefix).items())
+    for part in CLAIM_PRF:
+        out.update((f"claims.{part}.{m}", metrics[f"claims.{part}.{m}"]) for m in ("precision", "recall", "f1"))
+        out.update((f"claims.{part}.{k}", counts.get(f"claims.{part}.{k}", 0)) for k in ("tp", "fp", "fn"))
+    for part in ("source", *CLAIM_CLASSES):
+        names = ("accuracy",) if part == "source" else ("accuracy", "macro_f1")
+        out.update((f"claims.{part}.{m}", metrics[f"claims.{part}.{m}"]) for m in names)
+        out.update((f"claims.{part}.{k}", counts.get(f"claims.{part}.{k}", 0)) for k in ("correct", "total"))
+        if part != "source":
+            for value in _values_in(counts, part):
+                for k in ("gold", "pred", "tp"):
+                    out[f"claims.{part}.per_class.{value}.{k}"] = counts.get(f"claims.{part}.{k}.{value}", 0)
+    return out
+
+
+def with_intervals(flat: Mapping[str, Any], intervals: Mapping[str, Any]) -> dict[str, Any]:
+    """``flat`` with each interval ``<path>_ci: [low, high]`` placed right after the value it bounds."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        out[path] = value
+        if path in intervals:
+            low, high = intervals[path]
+            out[f"{path}_ci"] = [float(low), float(high)]
+    return out
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"a.b.c": 1}`` -> ``{"a": {"b": {"c": 1}}}``."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out

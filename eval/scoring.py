@@ -1,0 +1,298 @@
+"""Scoring a run: gold and predictions in, per-document counts and the result JSON out.
+
+``score(gold, predictions, config=...)`` takes model objects (the library path, used by
+``khabar bench``); ``score_files(gold_path, predictions_path, config=...)`` reads JSON lines
+quickly (``khabar score``). Both pair predictions with gold articles by id, align offset-free
+spans, count per document (:mod:`eval.entities`, :mod:`eval.claims`), sum, derive the
+metrics (:mod:`eval.metrics`) and bound them with bootstrap intervals over documents
+(:func:`eval.statistics.bootstrap_ci`).
+
+The result JSON (stable paths): ``signature``, ``documents``, ``gold_fingerprint``,
+``entities.<scheme>.micro|macro.{precision,recall,f1}`` (micro also has the seven counts),
+``entities.<scheme>.per_label.<LABEL>.{precision,recall,f1,<counts>}``,
+``claims.detection|exact|cue|check_worthy|end_to_end.{precision,recall,f1,tp,fp,fn}``,
+``claims.source.accuracy``, ``claims.claim_type|attribution.{accuracy,macro_f1,per_class}``,
+confidence intervals as ``<name>_ci: [low, high]`` beside their value, ``alignment``,
+``predictions`` (lines, missing articles, duplicates, dropped labels), ``warnings``,
+``config``, ``versions``, ``timing`` and ``per_document`` (``{id: {count key: count}}``, the
+non-zero counts of each gold article).
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from annotation import __version__
+from annotation.errors import KhabarError
+from annotation.matching import DEFAULT_CLAIM_IOU
+from annotation.model import Annotated, Prediction
+from annotation.scheme import Scheme, load_scheme
+from eval.alignment import AlignConfig
+from eval.claims import claim_counts, claim_errors
+from eval.entities import Ent, entity_errors, entity_increments, entity_keys
+from eval.inputs import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
+from eval.labelmap import load_label_map
+from eval.metrics import SCHEMES, nest, summary, with_intervals
+from eval.signature import Signature
+
+DEFAULT_BOOTSTRAP = 1000
+DEFAULT_SEED = 12345
+DEFAULT_ALPHA = 0.05
+DEFAULT_SCHEME = "strict"
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Everything that changes the numbers (and so goes into the signature)."""
+
+    iou: float = DEFAULT_CLAIM_IOU
+    align: AlignConfig = AlignConfig()
+    label_map: str | None = None
+    bootstrap: int = DEFAULT_BOOTSTRAP
+    seed: int = DEFAULT_SEED
+    alpha: float = DEFAULT_ALPHA
+    scheme: str = DEFAULT_SCHEME  # the headline scheme of the signature and the table
+
+    def check(self) -> None:
+        if not 0 < self.iou <= 1:
+            raise KhabarError(f"the claim IoU threshold must be in (0, 1], not {self.iou}")
+        if self.bootstrap < 0:
+            raise KhabarError(f"the number of bootstrap resamples cannot be negative ({self.bootstrap})")
+        if self.scheme not in SCHEMES:
+            raise KhabarError(f"unknown entity scheme {self.scheme!r} (one of {', '.join(SCHEMES)})")
+
+
+class PerDocument(Mapping[str, Counter]):
+    """Per-document counts as a sparse documents x keys matrix, read as ``{doc id: Counter}``."""
+
+    def __init__(self, ids: Sequence[str], keys: Sequence[str], matrix: Any) -> None:
+        self.ids = list(ids)
+        self.keys = list(keys)
+        self.matrix = matrix  # scipy.sparse.csr_matrix of int64
+        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+
+    def __getitem__(self, doc_id: str) -> Counter:
+        i = self._row[doc_id]
+        lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
+        keys = self.keys
+        return Counter({keys[j]: v for j, v in zip(self.matrix.indices[lo:hi].tolist(),
+                                                   self.matrix.data[lo:hi].tolist()) if v})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def totals(self) -> Counter:
+        sums = np.asarray(self.matrix.sum(axis=0)).ravel()
+        return Counter({self.keys[j]: int(v) for j in np.flatnonzero(sums).tolist() for v in (sums[j],)})
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        keys, data, indices, indptr = self.keys, self.matrix.data.tolist(), self.matrix.indices.tolist(), \
+            self.matrix.indptr.tolist()
+        return {doc_id: {keys[indices[k]]: data[k] for k in range(indptr[i], indptr[i + 1]) if data[k]}
+                for i, doc_id in enumerate(self.ids)}
+
+
+@dataclass
+class ScoreRun:
+    """A scored run: ``per_document`` counts, the ``summary`` (the result without per-document
+    counts), ``result`` (the full result JSON), ``warnings`` and, computed on demand, ``errors``."""
+
+    per_document: PerDocument
+    summary: dict[str, Any]
+    warnings: list[str]
+    gold: Gold = field(repr=False)
+    predictions: Predictions = field(repr=False)
+    config: ScoreConfig = field(repr=False)
+
+    @cached_property
+    def result(self) -> dict[str, Any]:
+        out = dict(self.summary)
+        out["per_document"] = self.per_document.to_json()
+        return out
+
+    @cached_property
+    def errors(self) -> dict[str, list[dict[str, Any]]]:
+        """Per document: entity errors (strict matching: ``spurious``, ``missed``, ``boundary``,
+        ``label``, ``boundary+label``) and claim errors (``spurious``, ``missed``, ``mismatch``),
+        each a dict with ``what`` (entity/claim), ``kind`` and the gold and predicted item with offsets."""
+        gold, pred = self.gold, self.predictions
+        by_doc_g: dict[int, list[Ent]] = {}
+        for d, s, e, label in zip(gold.ent_doc, gold.ent_start, gold.ent_end, gold.ent_label):
+            by_doc_g.setdefault(d, []).append(Ent(s, e, label))
+        by_doc_p: dict[int, list[Ent]] = {}
+        for d, s, e, code in zip(pred.ent_doc, pred.ent_start, pred.ent_end, pred.ent_label):
+            by_doc_p.setdefault(d, []).append(Ent(s if s >= 0 else None, e if e >= 0 else None, pred.labels[code]))
+        out: dict[str, list[dict[str, Any]]] = {}
+        for i, doc_id in enumerate(gold.ids):
+            text = gold.texts[i]
+            items = [{"what": "entity", **x} for x in entity_errors(by_doc_g.get(i, []), by_doc_p.get(i, []), text)]
+            items += [{"what": "claim", **x} for x in claim_errors(gold.claims[i], pred.claims.get(i, ()), text,
+                                                                  gold.clusters[i], iou=self.config.iou)]
+            if items:
+                out[doc_id] = items
+        return out
+
+
+def _labels(gold: Gold, scheme: Scheme) -> list[str]:
+    return list(scheme.labels) + [label for label in gold.labels() if label not in scheme.labels]
+
+
+def _reader(gold: Gold, scheme: Scheme, config: ScoreConfig) -> PredictionReader:
+    labels = _labels(gold, scheme)
+    return PredictionReader(gold, scheme, labels=labels, label_map=load_label_map(config.label_map, labels),
+                            align=config.align)
+
+
+def score(gold: Sequence[Annotated], predictions: Sequence[Prediction], *, config: ScoreConfig = ScoreConfig(),
+          scheme: Scheme | None = None) -> ScoreRun:
+    """Score predictions (model objects) against gold documents."""
+    config.check()
+    scheme = scheme or load_scheme()
+    t0 = time.perf_counter()
+    g = gold_from_documents(gold)
+    reader = _reader(g, scheme, config)
+    with gc_paused():
+        for i, p in enumerate(predictions):
+            reader.add_prediction(p, f"prediction {i + 1} ({p.id}): ")
+    preds = reader.finish()
+    return _run(g, preds, config, t0, time.perf_counter(), sources={})
+
+
+def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: ScoreConfig = ScoreConfig(),
+                split: str | None = None, scheme: Scheme | None = None) -> ScoreRun:
+    """Score a predictions JSON lines file against a gold split file or gold folder."""
+    config.check()
+    scheme = scheme or load_scheme()
+    t0 = time.perf_counter()
+    g = read_gold(gold_path, split)
+    reader = _reader(g, scheme, config)
+    reader.read_file(predictions_path)
+    preds = reader.finish()
+    return _run(g, preds, config, t0, time.perf_counter(),
+                sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)})
+
+
+def _count(gold: Gold, preds: Predictions, config: ScoreConfig) -> PerDocument:
+    from scipy import sparse
+
+    labels = preds.labels
+    rows, cols = entity_increments(gold.columns(labels), preds.columns(), labels)
+    keys = entity_keys(labels)
+    column = {k: j for j, k in enumerate(keys)}
+    values = np.ones(len(rows), dtype=np.int64)
+    extra_r: list[int] = []
+    extra_c: list[int] = []
+    extra_v: list[int] = []
+    for i in sorted({i for i, c in enumerate(gold.claims) if c} | set(preds.claims)):
+        counts = claim_counts(gold.claims[i], preds.claims.get(i, ()), gold.texts[i], gold.clusters[i], iou=config.iou)
+        for key, n in counts.items():
+            j = column.get(key)
+            if j is None:
+                j = column[key] = len(keys)
+                keys.append(key)
+            extra_r.append(i)
+            extra_c.append(j)
+            extra_v.append(n)
+    if extra_r:
+        rows = np.concatenate([rows, np.asarray(extra_r, dtype=np.int64)])
+        cols = np.concatenate([cols, np.asarray(extra_c, dtype=np.int64)])
+        values = np.concatenate([values, np.asarray(extra_v, dtype=np.int64)])
+    matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(gold), len(keys)), dtype=np.int64)
+    matrix.sum_duplicates()
+    return PerDocument(gold.ids, keys, matrix)
+
+
+def _warnings(gold: Gold, preds: Predictions, source: str) -> tuple[list[str], list[str]]:
+    warnings: list[str] = []
+    missing = [doc_id for i, doc_id in enumerate(gold.ids) if i not in preds.where]
+    if preds.lines == 0:
+        warnings.append(f"{source}: no predictions: every gold mention and claim counts as missed")
+    elif missing:
+        warnings.append(f"{len(missing)} gold article(s) have no prediction line and count as predicted empty "
+                        f"(e.g. {', '.join(missing[:MAX_EXAMPLES])})")
+    if preds.duplicate_lines:
+        warnings.append(f"{len(preds.duplicate_lines)} repeated identical prediction line(s) counted once "
+                        f"(e.g. {'; '.join(preds.duplicate_lines[:MAX_EXAMPLES])})")
+    if preds.duplicate_mentions:
+        warnings.append(f"{preds.duplicate_mentions} repeated identical predicted mention(s) counted once "
+                        f"(e.g. {preds.duplicate_example})")
+    if preds.dropped:
+        detail = ", ".join(f"{label}: {n}" for label, n in sorted(preds.dropped.items()))
+        warnings.append(f"the label mapping dropped {sum(preds.dropped.values())} predicted mention(s) ({detail})")
+    if preds.text_mismatch:
+        warnings.append(f"{len(preds.text_mismatch)} predicted span(s) have a text that differs from the article "
+                        f"at their offsets; the offsets count (e.g. {', '.join(preds.text_mismatch[:MAX_EXAMPLES])})")
+    report = preds.alignment
+    if report.unaligned:
+        examples = ", ".join(f"{u.get('id')} {u.get('kind')} {u.get('text')!r}" for u in report.unaligned[:MAX_EXAMPLES])
+        warnings.append(f"{len(report.unaligned)} of {report.total} offset-free predicted span(s) could not be "
+                        f"aligned to the text and count as spurious (e.g. {examples})")
+    return warnings, missing
+
+
+def _versions() -> dict[str, str]:
+    out = {"khabar": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    for package in ("scipy",):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _intervals(per_document: PerDocument, config: ScoreConfig, warnings: list[str]) -> dict[str, Any]:
+    if config.bootstrap <= 0 or not len(per_document):
+        return {}
+    try:
+        from eval.statistics import bootstrap_ci
+    except ImportError:
+        warnings.append("eval.statistics is not available: no confidence intervals")
+        return {}
+    return bootstrap_ci(per_document, None, n=config.bootstrap, seed=config.seed, alpha=config.alpha)
+
+
+def _run(gold: Gold, preds: Predictions, config: ScoreConfig, t0: float, t_read: float,
+         sources: dict[str, Any]) -> ScoreRun:
+    with gc_paused():
+        per_document = _count(gold, preds, config)
+    t_count = time.perf_counter()
+    warnings, missing = _warnings(gold, preds, sources.get("predictions", "predictions"))
+    flat = with_intervals(summary(per_document.totals()), _intervals(per_document, config, warnings))
+    t_done = time.perf_counter()
+    signature = Signature(gold=gold.fingerprint, scheme=config.scheme, iou=config.iou,
+                          normalise=config.align.normalise, align=config.align.describe(),
+                          label_map=config.label_map and Path(config.label_map).stem, bootstrap=config.bootstrap,
+                          seed=config.seed)
+    nested = nest(flat)
+    alignment = preds.alignment.to_dict()
+    summary_ = {
+        "signature": str(signature),
+        "documents": len(gold),
+        "gold_fingerprint": gold.fingerprint,
+        "entities": nested.get("entities", {}),
+        "claims": nested.get("claims", {}),
+        "alignment": alignment,
+        "predictions": {"lines": preds.lines, "missing": missing, "duplicate_lines": len(preds.duplicate_lines),
+                        "duplicate_mentions": preds.duplicate_mentions, "dropped": dict(sorted(preds.dropped.items())),
+                        "text_mismatch": len(preds.text_mismatch)},
+        "warnings": warnings,
+        "config": {**sources, "iou": config.iou, "align": asdict(config.align), "label_map": config.label_map,
+                   "bootstrap": config.bootstrap, "seed": config.seed, "alpha": config.alpha, "scheme": config.scheme},
+        "versions": _versions(),
+        "timing": {"read_s": round(t_read - t0, 3), "count_s": round(t_count - t_read, 3),
+                   "bootstrap_s": round(t_done - t_count, 3), "total_s": round(t_done - t0, 3)},
+    }
+    return ScoreRun(per_document, summary_, warnings, gold, preds, config)
