@@ -28,6 +28,7 @@ from annotation.scheme import Scheme, load_scheme
 
 JSON = dict[str, Any]
 ROLE_SOURCE, ROLE_CUE, ROLE_VIA, ROLE_SAME = "source", "cue", "via", "same"
+_PART_PREFIX = {CLAIM: "c", SOURCE: "s", CUE: "q"}   # region ids of pre-annotations: e1…, c1…, s1…, q1…
 
 
 # --- articles -> tasks ------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def predictions_to_results(pred: Prediction, article: Article, scheme: Scheme | 
     def part(label: str, se: tuple[int, int]) -> str:
         key = (label, *se)
         if key not in parts:
-            parts[key] = f"{label[0].lower()}{sum(1 for k in parts if k[0] == label) + 1}"
+            parts[key] = f"{_PART_PREFIX[label]}{sum(1 for k in parts if k[0] == label) + 1}"
             results.append(_region(parts[key], CLAIM_PARTS, label, se[0], se[1], text))
         return parts[key]
 

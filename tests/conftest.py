@@ -20,3 +20,33 @@ def khabar():
         return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return run
+
+
+# --- Label Studio server (owned by the Label Studio engineer) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory):
+    """A real Label Studio server on a free 127.0.0.1 port with a throwaway data folder, started ONCE per
+    test run with the code of ``khabar studio`` (``annotation.studio.start_server``) and stopped at the end.
+
+    It installs nothing: the test set-up installs ``khabar[server,test]``. Without the ``label-studio``
+    command the tests that use it fail when ``CI`` is set, and are skipped otherwise.
+    """
+    import os
+
+    from annotation.errors import KhabarError
+    from annotation.studio import find_executable, start_server
+
+    try:
+        find_executable()
+    except KhabarError as exc:
+        message = f"Label Studio server tests need the server extra: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    studio = start_server(tmp_path_factory.mktemp("label-studio"))
+    try:
+        yield studio
+    finally:
+        studio.stop()
