@@ -27,12 +27,15 @@ Decisions where the brief was silent:
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
 import numbers
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -245,6 +248,16 @@ def headline_paths(metric: Metric, counts: Mapping[str, Any], suffixes: Sequence
     return [p for p in metric(counts) if p.rsplit(".", 1)[-1].endswith(tuple(suffixes))]
 
 
+def check_paths(paths: Sequence[str], known: Iterable[str]) -> None:
+    """Refuse a metric path that the metric does not produce, suggesting near ones."""
+    known = list(known)
+    for path in paths:
+        if path not in known:
+            close = difflib.get_close_matches(path, known, n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {', '.join(known[:3])}"
+            raise KhabarError(f"unknown metric {path!r} — {hint}")
+
+
 def percentile_interval(samples: np.ndarray, alpha: float) -> tuple[float, float] | None:
     """The central ``1 - alpha`` percentile interval of the defined samples (None if there are none)."""
     defined = samples[~np.isnan(samples)]
@@ -276,8 +289,9 @@ def bootstrap_ci(per_document: Mapping[str, Counts], metric_paths: Sequence[str]
     matrix = count_matrix(per_document)
     if not matrix.ids:
         return {}
-    paths = list(metric_paths) if metric_paths is not None else headline_paths(
-        metric, Evaluator(metric, matrix.keys, [], integral=matrix.integral).counts(matrix.total().tolist()))
+    totals = Evaluator(metric, matrix.keys, [], integral=matrix.integral).counts(matrix.total().tolist())
+    paths = list(metric_paths) if metric_paths is not None else headline_paths(metric, totals)
+    check_paths(paths, metric(totals))
     if not paths:
         return {}
     evaluate = Evaluator(metric, matrix.keys, paths, integral=matrix.integral)
@@ -293,6 +307,26 @@ def bootstrap_ci(per_document: Mapping[str, Counts], metric_paths: Sequence[str]
 
 
 # --------------------------------------------------------------------------- paired tests
+
+def read_run(path: str | Path) -> dict[str, Any]:
+    """A result JSON file (``khabar score --json``), with a clear error when it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KhabarError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise KhabarError(f"{path}: is a directory, expected a result JSON file") from None
+    except UnicodeDecodeError:
+        raise KhabarError(f"{path}: not UTF-8 text") from None
+    try:
+        run = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise KhabarError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(run, dict):
+        raise KhabarError(f"{path}: a result JSON must be an object, not {type(run).__name__}")
+    return run
+
 
 def parse_signature(signature: str) -> dict[str, str]:
     """``khabar:0.1|gold:3f2a9c1e|ents:strict`` -> {"khabar": "0.1", "gold": "3f2a9c1e", "ents": "strict"}."""
@@ -367,11 +401,12 @@ def paired_tests(run_a: Mapping[str, Any], run_b: Mapping[str, Any], *, n: int =
     a = count_matrix(docs_a, keys, where=f"{names[0]}: ")
     b = count_matrix(docs_b, keys, where=f"{names[1]}: ")
     integral = a.integral and b.integral
+    as_counts = Evaluator(metric, keys, [], integral=integral).counts
+    totals = as_counts(a.total().tolist()), as_counts(b.total().tolist())
     if metric_paths is None:
-        as_counts = Evaluator(metric, keys, [], integral=integral).counts
-        metric_paths = list(dict.fromkeys(headline_paths(metric, as_counts(a.total().tolist()))
-                                          + headline_paths(metric, as_counts(b.total().tolist()))))
+        metric_paths = list(dict.fromkeys(headline_paths(metric, totals[0]) + headline_paths(metric, totals[1])))
     paths = list(metric_paths)
+    check_paths(paths, {**metric(totals[0]), **metric(totals[1])})
     evaluate = Evaluator(metric, keys, paths, integral=integral)
     point = evaluate(np.stack([a.total(), b.total()]))
     observed = point[1] - point[0]

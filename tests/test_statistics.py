@@ -332,3 +332,10 @@ def test_undefined_metric_in_paired_tests_is_none():
     assert entry == {"a": None, "b": None, "difference": None, "difference_ci": None,
                      "p_bootstrap": None, "p_randomization": None}
     assert not math.isnan(result["metrics"]["entities.micro.f1"]["p_bootstrap"])
+
+
+def test_unknown_metric_path_is_refused_with_a_suggestion():
+    with pytest.raises(KhabarError, match="unknown metric 'entities.micro.f2' — did you mean entities.micro.f1"):
+        bootstrap_ci(realistic(5), ["entities.micro.f2"], metric=toy_headline)
+    with pytest.raises(KhabarError, match="unknown metric 'zzz'"):
+        paired_tests(run_json(realistic(5)), run_json(realistic(5)), metric=toy_headline, metric_paths=["zzz"])
