@@ -101,8 +101,10 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
 @click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BOOTSTRAP, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -123,6 +125,11 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     if json_out:
         write_atomic(json_out, result_json(run.summary, run.per_document.to_json()))
         click.echo(f"result: {json_out}")
+    if report_dir:
+        from eval.report import write_report
+
+        files = write_report(run, report_dir)
+        click.echo(f"report: {files.html} ({files.count} errors in {files.errors})")
 
 
 COMMANDS: list[click.Command] = [score_command]
