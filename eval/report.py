@@ -214,7 +214,7 @@ mark.claim { font-style: italic; }
 .chart { direction: ltr; display: block; }
 .chart text { font: 12px "Noto Sans", sans-serif; fill: #222; direction: ltr; }
 .chart .axis { stroke: #888; }
-.docs a { margin-inline-end: 1em; }
+.docs a { margin-inline-end: 1em; white-space: nowrap; }
 .unaligned { color: #a00; }
 .tag { font-family: "Noto Sans", sans-serif; font-size: 0.85em; }
 """
