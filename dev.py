@@ -78,7 +78,7 @@ def ensure_chromium() -> None:
     say("installing Debian's chromium for the HTML report test")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run("apt-get", "update", "-qq", env=env)
-    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *CHROMIUM_PACKAGES, env=env)
+    run("apt-get", "install", "-y", "-qq", *CHROMIUM_PACKAGES, env=env)
 
 
 def main(argv: list[str]) -> int:
