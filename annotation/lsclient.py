@@ -135,7 +135,8 @@ class PushReport:
 def existing_tasks(server: Server, project_id: int) -> dict[str, int]:
     """Article id -> task id for the tasks already in the project."""
     def fetch() -> list[Any]:
-        return list(server.client.tasks.list(project=project_id, fields="task_only", page_size=1000))
+        tasks = server.client.tasks.list(project=project_id, fields="task_only", include="id,data", page_size=1000)
+        return list(tasks)
 
     out: dict[str, int] = {}
     for task in server.call("list the project's tasks", fetch):

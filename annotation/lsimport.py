@@ -24,7 +24,7 @@ from typing import Any
 from annotation.errors import KhabarError
 from annotation.jsonl import dumps, iter_json_lines, write_atomic
 from annotation.labelstudio import annotation_to_record, annotator_of, task_article
-from annotation.lsconfig import RELATIONS, TEXT, Vocabulary, vocabulary, vocabulary_differences
+from annotation.lsconfig import RELATIONS, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, FormatError
 from annotation.scheme import Scheme, load_scheme
 
@@ -214,6 +214,10 @@ def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | 
             key: Key = (task["id"], annotation["id"])
             seen.add(key)
             old = records.get(key)
+            if old is not None and article is not None and old.id != article.id:
+                raise KhabarError(f"{where}: task {key[0]} annotation {key[1]} is about article {article.id!r}, "
+                                  f"but {out / RECORDS} has it for article {old.id!r} — import exports of "
+                                  "different projects or servers into different --out folders")
             before = old.annotation.get("updated_at") if old is not None else wholly_quarantined.get(key)
             cancelled = bool(annotation.get("was_cancelled"))
             report.cancelled += cancelled

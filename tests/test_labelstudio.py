@@ -425,6 +425,18 @@ def test_task_without_article_is_quarantined_whole(tmp_path):
     assert again.quarantined == report.quarantined and again.unchanged == 4
 
 
+def test_another_projects_export_into_the_same_folder_is_refused(tmp_path):
+    tasks = sample("export_snapshot_full.json")
+    import_export(encode(tasks), tmp_path, where="x.json")
+    before = files(tmp_path)
+    other = copy.deepcopy(tasks)
+    other[0]["data"]["id"] = "another-article"
+    other[0]["annotations"][0]["updated_at"] = "2027-01-01T00:00:00Z"
+    with pytest.raises(KhabarError, match="task 1 annotation 1 is about article 'another-article'"):
+        import_export(encode(other), tmp_path, where="y.json")
+    assert files(tmp_path) == before
+
+
 def test_unknown_label_refuses_the_whole_export(tmp_path):
     tasks = sample("export_snapshot_full.json")
     tasks[0]["annotations"][0]["result"][0]["value"]["labels"] = ["PERSON"]

@@ -354,3 +354,40 @@ def test_wrong_api_key_is_one_clear_message(label_studio, corpus, tmp_path):
         assert "the API key was refused (401)" in result.output and "Traceback" not in result.output
         assert label_studio.api_key not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_khabar_studio_prints_the_login_and_stops_on_ctrl_c(label_studio, tmp_path):
+    """The command itself, in a subprocess, on a copy of the (already migrated) test server's data folder."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from annotation.studio import CREDENTIALS, healthy
+
+    data = tmp_path / "studio"
+    shutil.copytree(label_studio.data_dir, data, ignore=shutil.ignore_patterns("server.log", "export", "media"))
+    khabar = Path(sys.executable).parent / "khabar"
+    process = subprocess.Popen([str(khabar), "studio", "--data-dir", str(data)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("press Ctrl-C"):
+                break
+        printed = "".join(lines)
+        url = printed.split("Label Studio is running at ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:") and url != label_studio.url and healthy(url)
+        creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
+        assert f"log in as {creds['email']} with password {creds['password']}" in printed
+        assert f"export LABEL_STUDIO_URL={url}\n" in printed and str(data / CREDENTIALS) in printed
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, errors
+    assert "stopped" in errors and not healthy(url)
+    assert creds["api_key"] not in printed + rest + errors
