@@ -77,14 +77,14 @@ class PerDocument(Mapping[str, Counter]):
 
     def __init__(self, ids: Sequence[str], keys: Sequence[str], matrix: Any) -> None:
         self.ids = list(ids)
-        self.keys = list(keys)
+        self.count_keys = list(keys)
         self.matrix = matrix  # scipy.sparse.csr_matrix of int64
         self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
 
     def __getitem__(self, doc_id: str) -> Counter:
         i = self._row[doc_id]
         lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
-        keys = self.keys
+        keys = self.count_keys
         return Counter({keys[j]: v for j, v in zip(self.matrix.indices[lo:hi].tolist(),
                                                    self.matrix.data[lo:hi].tolist()) if v})
 
@@ -96,10 +96,10 @@ class PerDocument(Mapping[str, Counter]):
 
     def totals(self) -> Counter:
         sums = np.asarray(self.matrix.sum(axis=0)).ravel()
-        return Counter({self.keys[j]: int(v) for j in np.flatnonzero(sums).tolist() for v in (sums[j],)})
+        return Counter({self.count_keys[j]: int(v) for j in np.flatnonzero(sums).tolist() for v in (sums[j],)})
 
     def to_json(self) -> dict[str, dict[str, int]]:
-        keys, data, indices, indptr = self.keys, self.matrix.data.tolist(), self.matrix.indices.tolist(), \
+        keys, data, indices, indptr = self.count_keys, self.matrix.data.tolist(), self.matrix.indices.tolist(), \
             self.matrix.indptr.tolist()
         return {doc_id: {keys[indices[k]]: data[k] for k in range(indptr[i], indptr[i + 1]) if data[k]}
                 for i, doc_id in enumerate(self.ids)}
@@ -129,16 +129,13 @@ class ScoreRun:
         ``label``, ``boundary+label``) and claim errors (``spurious``, ``missed``, ``mismatch``),
         each a dict with ``what`` (entity/claim), ``kind`` and the gold and predicted item with offsets."""
         gold, pred = self.gold, self.predictions
-        by_doc_g: dict[int, list[Ent]] = {}
-        for d, s, e, label in zip(gold.ent_doc, gold.ent_start, gold.ent_end, gold.ent_label):
-            by_doc_g.setdefault(d, []).append(Ent(s, e, label))
-        by_doc_p: dict[int, list[Ent]] = {}
-        for d, s, e, code in zip(pred.ent_doc, pred.ent_start, pred.ent_end, pred.ent_label):
-            by_doc_p.setdefault(d, []).append(Ent(s if s >= 0 else None, e if e >= 0 else None, pred.labels[code]))
+        by_doc_g = gold.mention_lists()
+        by_doc_p = pred.mention_lists()
         out: dict[str, list[dict[str, Any]]] = {}
         for i, doc_id in enumerate(gold.ids):
             text = gold.texts[i]
-            items = [{"what": "entity", **x} for x in entity_errors(by_doc_g.get(i, []), by_doc_p.get(i, []), text)]
+            items = [{"what": "entity", **x} for x in entity_errors([Ent(*m) for m in by_doc_g.get(i, [])],
+                                                                   [Ent(*m) for m in by_doc_p.get(i, [])], text)]
             items += [{"what": "claim", **x} for x in claim_errors(gold.claims[i], pred.claims.get(i, ()), text,
                                                                   gold.clusters[i], iou=self.config.iou)]
             if items:

@@ -86,11 +86,11 @@ def count_matrix(per_document: Mapping[str, Counts], keys: Sequence[str] | None 
 
     Rows are in sorted id order, so a seed draws the same resamples however the documents came.
     A mapping that already holds its counts as a sparse matrix (``eval.scoring.PerDocument``:
-    ``ids``, ``keys`` and ``matrix`` attributes) is taken as it is, without a Counter per document.
+    ``ids``, ``count_keys`` and ``matrix`` attributes) is taken as it is, without a Counter per document.
     """
     stored = getattr(per_document, "matrix", None)
-    if keys is None and hasattr(stored, "toarray") and isinstance(getattr(per_document, "keys", None), list):
-        return _from_sparse(list(per_document.ids), list(per_document.keys), stored)  # type: ignore[attr-defined]
+    if keys is None and hasattr(stored, "toarray") and isinstance(getattr(per_document, "count_keys", None), list):
+        return _from_sparse(list(per_document.ids), list(per_document.count_keys), stored)  # type: ignore[attr-defined]
     ids = tuple(sorted(per_document))
     for doc in ids:
         if not isinstance(per_document[doc], Mapping):
