@@ -1,11 +1,11 @@
 """Scoring inputs: gold documents and predictions, checked against each other, as light columns.
 
-The scorer reads JSON lines straight into columns of mentions (document, start, end, label)
-and keeps model objects only for what is rare (claims, predictions that need alignment), so
-that a corpus of 100,000 documents scores in seconds. A line in the usual shape is checked
-with whole-list operations (types, offsets, labels); a line in any other shape goes through
-the model's own parser (``Annotated.from_dict`` / ``Prediction.from_dict``), whose errors
-name the field.
+The scorer reads JSON lines straight into compact columns of mentions (document, start, end,
+label) and keeps model objects only for what is rare (claims, predictions that need
+alignment), so that 100,000 documents score in seconds. Lines are read in chunks: the
+mentions of the lines in the usual shape are checked together with whole-list operations
+(types, offsets, labels); a line in any other shape goes through the model's own parser
+(``Annotated.from_dict`` / ``Prediction.from_dict``), whose errors name the field.
 
 Bad input (an error naming the file and line): invalid JSON, a prediction for an article
 that is not in the gold, two different lines for one article, offsets outside the text,
@@ -22,8 +22,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,9 @@ from eval.labelmap import IDENTITY, LabelMap
 GOLD_KEYS = tuple(gold_record(Annotated(Article(id="", text=""))))
 MENTION_KEYS = tuple(Mention(label="").to_dict())
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
+CHUNK = 4096  # lines whose mentions are checked together
 _NONE = type(None)
-_GOLD_MENTION_TYPE_ROWS = set(itertools.product(  # the value types of a canonical gold mention, in key order
+_GOLD_MENTION_TYPES = set(itertools.product(  # value types of a canonical gold mention, in key order
     (str, int, _NONE), (int,), (int,), (str, _NONE), (str,), (str, int, _NONE)))
 
 
@@ -70,14 +72,58 @@ def span_problem(start: int, end: int, length: int) -> str | None:
     return None
 
 
-def _first_bad_span(starts: list[int], ends: list[int], n: int) -> int | None:
-    if all(0 <= s < e <= n for s, e in zip(starts, ends)):
-        return None
-    return next(k for k, (s, e) in enumerate(zip(starts, ends)) if not 0 <= s < e <= n)
-
-
 def _bad_label(label: Any) -> bool:
     return not isinstance(label, str) or not label or "." in label
+
+
+class _Chunk:
+    """Lines on the fast path whose mentions are checked together: (document, line number, mentions)."""
+
+    def __init__(self) -> None:
+        self.docs: list[int] = []
+        self.lines: list[int] = []
+        self.mentions: list[list[Any]] = []
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def add(self, doc: int, line: int, mentions: list[Any]) -> None:
+        self.docs.append(doc)
+        self.lines.append(line)
+        self.mentions.append(mentions)
+
+    def flat(self) -> tuple[list[Any], np.ndarray]:
+        """Every mention of the chunk, and the position in the chunk of each one's line."""
+        sizes = np.fromiter(map(len, self.mentions), dtype=np.int64, count=len(self.mentions))
+        return list(itertools.chain.from_iterable(self.mentions)), np.repeat(np.arange(len(sizes)), sizes)
+
+    def first_bad(self, bad: np.ndarray, owner: np.ndarray) -> tuple[int, int, int]:
+        """(flat index, line number, index within its line) of the first flagged mention."""
+        k = int(np.flatnonzero(bad)[0])
+        p = int(owner[k])
+        before = int(np.count_nonzero(owner[:k] == p))
+        return k, self.lines[p], before
+
+
+class _Column:
+    """Mentions as compact typed arrays (no Python object per number)."""
+
+    def __init__(self) -> None:
+        self.doc = array("q")
+        self.start = array("q")
+        self.end = array("q")
+        self.label = array("q")
+
+    def extend(self, doc: Sequence[int], start: Sequence[int], end: Sequence[int], label: Sequence[int]) -> None:
+        for col, values in ((self.doc, doc), (self.start, start), (self.end, end), (self.label, label)):
+            col.extend(values.tolist() if isinstance(values, np.ndarray) else values)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.frombuffer(c, dtype=np.int64) if len(c) else np.zeros(0, np.int64)  # type: ignore[return-value]
+                     for c in (self.doc, self.start, self.end, self.label))
+
+    def __len__(self) -> int:
+        return len(self.doc)
 
 
 # ---------------------------------------------------------------------------- gold
@@ -91,41 +137,47 @@ class Gold:
     where: list[str] = field(default_factory=list)
     claims: list[tuple[Claim, ...]] = field(default_factory=list)
     clusters: list[dict[str, list[Span]]] = field(default_factory=list)
-    ent_doc: list[int] = field(default_factory=list)
-    ent_start: list[int] = field(default_factory=list)
-    ent_end: list[int] = field(default_factory=list)
-    ent_label: list[str] = field(default_factory=list)
+    mentions: _Column = field(default_factory=_Column)  # label: index into label_names
+    label_names: list[str] = field(default_factory=list)
     fingerprint: str = ""
     index: dict[str, int] = field(default_factory=dict)
+    _code: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def labels(self) -> list[str]:
-        return sorted(set(self.ent_label))
+        """The labels of the gold mentions, sorted."""
+        used = np.unique(self.mentions.arrays()[3]) if len(self.mentions) else []
+        return sorted(self.label_names[i] for i in used)
+
+    def code(self, label: str) -> int:
+        code = self._code.get(label)
+        if code is None:
+            code = self._code[label] = len(self.label_names)
+            self.label_names.append(label)
+        return code
 
     def columns(self, labels: Sequence[str]) -> Columns:
-        code = {label: i for i, label in enumerate(labels)}
-        return Columns(np.asarray(self.ent_doc, dtype=np.int64), np.asarray(self.ent_start, dtype=np.int64),
-                       np.asarray(self.ent_end, dtype=np.int64),
-                       np.asarray([code[label] for label in self.ent_label], dtype=np.int64))
+        """The mentions, their labels as indices into ``labels``."""
+        doc, start, end, label = self.mentions.arrays()
+        position = {name: i for i, name in enumerate(labels)}
+        remap = np.asarray([position.get(name, -1) for name in self.label_names] or [0], dtype=np.int64)
+        return Columns(doc, start, end, remap[label] if len(label) else label)
 
-    def add(self, doc_id: str, text: str, where: str, claims: tuple[Claim, ...],
-            starts: list[Any], ends: list[Any], labels: list[Any], clusters: list[Any]) -> None:
-        """One article: its mentions as parallel lists (offsets, labels, cluster ids)."""
+    def mention_lists(self) -> dict[int, list[tuple[int, int, str]]]:
+        """Per document: its mentions as (start, end, label)."""
+        out: dict[int, list[tuple[int, int, str]]] = {}
+        names = self.label_names
+        for d, s, e, c in zip(*(col.tolist() for col in self.mentions.arrays())):
+            out.setdefault(d, []).append((s, e, names[c]))
+        return out
+
+    def article(self, doc_id: str, text: str, where: str, claims: tuple[Claim, ...]) -> int:
+        """Register an article (its mentions come separately); checks its claims' offsets."""
         if doc_id in self.index:
             raise KhabarError(f"{where}duplicate gold article id {doc_id!r} (also at {self.where[self.index[doc_id]]})")
         n = len(text)
-        if None in starts or None in ends:
-            k = next(k for k, (s, e) in enumerate(zip(starts, ends)) if s is None or e is None)
-            raise KhabarError(f"{where}entities[{k}]: a gold mention needs offsets")
-        k = _first_bad_span(starts, ends, n)
-        if k is not None:
-            raise KhabarError(f"{where}entities[{k}]: {span_problem(starts[k], ends[k], n)}")
-        for label in set(labels):
-            if _bad_label(label):
-                raise KhabarError(f"{where}entities[{labels.index(label)}]: label {label!r} cannot be scored "
-                                  "(empty, or contains '.')")
         for k, claim in enumerate(claims):
             for name, span in (("", claim.span), (" source", claim.source), (" cue", claim.cue)):
                 if span is None:
@@ -141,21 +193,70 @@ class Gold:
         self.texts.append(text)
         self.where.append(where.rstrip(": "))
         self.claims.append(claims)
-        groups: dict[str, list[Span]] = {}
-        if claims:
-            for s, e, entity in zip(starts, ends, clusters):
-                if entity is not None:
-                    groups.setdefault(str(entity), []).append(Span(s, e))
-        self.clusters.append(groups)
-        self.ent_doc.extend([i] * len(starts))
-        self.ent_start.extend(starts)
-        self.ent_end.extend(ends)
-        self.ent_label.extend(labels)
+        self.clusters.append({})
+        return i
+
+    def add_mentions(self, i: int, mentions: Sequence[tuple[Any, Any, Any, Any]], where: str) -> None:
+        """The mentions of article ``i``, one by one: (start, end, label, cluster)."""
+        n = len(self.texts[i])
+        rows = []
+        for k, (s, e, label, entity) in enumerate(mentions):
+            if s is None or e is None:
+                raise KhabarError(f"{where}entities[{k}]: a gold mention needs offsets")
+            problem = span_problem(s, e, n)
+            if problem:
+                raise KhabarError(f"{where}entities[{k}]: {problem}")
+            if _bad_label(label):
+                raise KhabarError(f"{where}entities[{k}]: label {label!r} cannot be scored (empty, or contains '.')")
+            rows.append((s, e, self.code(label)))
+            if self.claims[i] and entity is not None:
+                self.clusters[i].setdefault(str(entity), []).append(Span(s, e))
+        self.mentions.extend([i] * len(rows), [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
     def add_document(self, doc: Annotated, where: str) -> None:
-        ms = doc.entities
-        self.add(doc.id, doc.text, where, doc.claims, [m.start for m in ms], [m.end for m in ms],
-                 [m.label for m in ms], [m.entity for m in ms])
+        i = self.article(doc.id, doc.text, where, doc.claims)
+        self.add_mentions(i, [(m.start, m.end, m.label, m.entity) for m in doc.entities], where)
+
+    def take_chunk(self, chunk: _Chunk, file: Path) -> list[bool]:
+        """Add the mentions of a chunk of canonical-looking lines; per line: were its mentions canonical?
+        Lines whose mentions are not are left to the caller (the model's parser)."""
+        flat, owner = chunk.flat()
+        if not flat:
+            return [True] * len(chunk)
+        if set(map(type, flat)) == {dict} and {tuple(e) for e in flat} == {MENTION_KEYS} \
+                and {tuple(map(type, e.values())) for e in flat} <= _GOLD_MENTION_TYPES:
+            ok = [True] * len(chunk)
+        else:
+            ok = [all(type(e) is dict and tuple(e) == MENTION_KEYS and tuple(map(type, e.values()))
+                      in _GOLD_MENTION_TYPES for e in mentions) for mentions in chunk.mentions]
+            keep = np.asarray(ok, dtype=bool)[owner]
+            flat = [e for e, k in zip(flat, keep.tolist()) if k]
+            owner = owner[keep]
+        if not flat:
+            return ok
+        starts = np.fromiter((e["start"] for e in flat), dtype=np.int64, count=len(flat))
+        ends = np.fromiter((e["end"] for e in flat), dtype=np.int64, count=len(flat))
+        labels = [e["label"] for e in flat]
+        docs = np.asarray(chunk.docs, dtype=np.int64)[owner]
+        lengths = np.asarray([len(self.texts[i]) for i in chunk.docs], dtype=np.int64)[owner]
+        bad = (starts < 0) | (ends > lengths) | (starts >= ends)
+        if bad.any():
+            k, line, position = chunk.first_bad(bad, owner)
+            raise KhabarError(f"{file}:{line}: entities[{position}]: "
+                              f"{span_problem(int(starts[k]), int(ends[k]), int(lengths[k]))}")
+        for label in set(labels):
+            if _bad_label(label):
+                k, line, position = chunk.first_bad(np.asarray([x == label for x in labels]), owner)
+                raise KhabarError(f"{file}:{line}: entities[{position}]: label {label!r} cannot be scored "
+                                  "(empty, or contains '.')")
+        code = {label: self.code(label) for label in set(labels)}
+        self.mentions.extend(docs, starts, ends, [code[label] for label in labels])
+        for p, i in enumerate(chunk.docs):
+            if ok[p] and self.claims[i]:
+                for e in chunk.mentions[p]:
+                    if e["entity"] is not None:
+                        self.clusters[i].setdefault(str(e["entity"]), []).append(Span(e["start"], e["end"]))
+        return ok
 
 
 def gold_from_documents(docs: Sequence[Annotated]) -> Gold:
@@ -168,25 +269,19 @@ def gold_from_documents(docs: Sequence[Annotated]) -> Gold:
     return gold
 
 
-def _canonical_claims(obj: Any) -> tuple[Claim, ...] | None:
-    """The claims of a gold line in khabar's canonical form -- exactly what
-    ``dumps(gold_record(Annotated.from_dict(obj)))`` writes, so the line is its own
-    fingerprint input -- or None (then the model parses it)."""
+def _canonical_article(obj: Any) -> tuple[Claim, ...] | None:
+    """The claims of a gold line whose article part and claims are in khabar's canonical form
+    (what ``gold_record(Annotated.from_dict(obj))`` gives back unchanged), else None. Its
+    mentions are checked afterwards, a chunk of lines at a time."""
     if type(obj) is not dict or tuple(obj) != GOLD_KEYS:
         return None
     if type(obj["id"]) is not str or type(obj["text"]) is not str or type(obj["annotation"]) is not dict:
         return None
-    if not obj["lang"] or type(obj["lang"]) is not str or type(obj["claims"]) is not list:
+    if not obj["lang"] or type(obj["lang"]) is not str or type(obj["claims"]) is not list \
+            or type(obj["entities"]) is not list:
         return None
     for key in ("title", "source", "url", "published"):
         if obj[key] is not None and type(obj[key]) is not str:
-            return None
-    mentions = obj["entities"]
-    if type(mentions) is not list:
-        return None
-    if mentions:
-        if set(map(type, mentions)) != {dict} or {tuple(e) for e in mentions} != {MENTION_KEYS} \
-                or not {tuple(map(type, e.values())) for e in mentions} <= _GOLD_MENTION_TYPE_ROWS:
             return None
     claims = []
     for c in obj["claims"]:
@@ -200,60 +295,108 @@ def _canonical_claims(obj: Any) -> tuple[Claim, ...] | None:
     return tuple(claims)
 
 
-def _gold_line(gold: Gold, obj: Any, where: str) -> str:
-    """Add one gold line; return its canonical JSON (the fingerprint's input)."""
-    claims = _canonical_claims(obj)
-    if claims is None:
-        try:
-            doc = Annotated.from_dict(obj, where)
-        except FormatError as exc:
-            raise KhabarError(str(exc)) from None
+def _model_line(gold: Gold | None, obj: Any, where: str) -> str:
+    """A gold line through the model's parser (added to ``gold`` if given); its canonical JSON."""
+    try:
+        doc = Annotated.from_dict(obj, where)
+    except FormatError as exc:
+        raise KhabarError(str(exc)) from None
+    if gold is not None:
         gold.add_document(doc, where)
-        return dumps(gold_record(doc))
-    ms = obj["entities"]
-    gold.add(obj["id"], obj["text"], where, claims, [e["start"] for e in ms], [e["end"] for e in ms],
-             [e["label"] for e in ms], [e["entity"] for e in ms] if claims else [])
-    return dumps(obj)
+    return dumps(gold_record(doc))
+
+
+class _Digest:
+    """annotation.dataset.fingerprint, fed line by line: streamed while ids come in order, else sorted."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.last = ""
+        self.kept: list[tuple[str, bytes]] | None = None
+
+    def update(self, doc_id: str, line: str, replay: Any) -> None:
+        data = line.encode("utf-8")
+        if self.kept is None and doc_id < self.last:
+            self.kept = list(replay())  # out of order: every earlier line again, to sort them all
+        if self.kept is not None:
+            self.kept.append((doc_id, data))
+            return
+        self.hash.update(data)
+        self.hash.update(b"\n")
+        self.last = doc_id
+
+    def hexdigest(self) -> str:
+        if self.kept is not None:
+            self.hash = hashlib.sha256()
+            for _, data in sorted(self.kept, key=lambda x: x[0]):
+                self.hash.update(data)
+                self.hash.update(b"\n")
+        return self.hash.hexdigest()[:8]
 
 
 def read_gold(path: str | Path, split: str | None = None) -> Gold:
     """Read a gold split file or gold folder (all splits, or ``split``) into columns.
 
-    The fingerprint equals :func:`annotation.dataset.fingerprint` of the same documents:
-    hashed as the lines come when they come in id order, else over the sorted lines."""
+    The fingerprint equals :func:`annotation.dataset.fingerprint` of the same documents."""
+    files = gold_files(Path(path), split)
     gold = Gold()
-    digest = hashlib.sha256()
-    kept: list[tuple[str, bytes]] | None = None
-    last = ""
-    with gc_paused():
-        for file in gold_files(Path(path), split):
+    digest = _Digest()
+
+    def replay() -> Iterator[tuple[str, bytes]]:  # the canonical lines of the articles read so far
+        n = len(digest_done)
+        for file in files:
             for lineno, obj in iter_json_lines(file):
-                line = _gold_line(gold, obj, f"{file}:{lineno}: ").encode("utf-8")
-                doc_id = gold.ids[-1]
-                if kept is None and doc_id < last:
-                    kept = []  # out of order: re-read the earlier lines, then sort
-                    for f in gold_files(Path(path), split):
-                        for n, o in iter_json_lines(f):
-                            if len(kept) == len(gold.ids) - 1:
-                                break
-                            kept.append((str(o["id"]), _canonical_line(o)))
-                if kept is not None:
-                    kept.append((doc_id, line))
+                if n == 0:
+                    return
+                n -= 1
+                yield str(obj["id"]), _model_line(None, obj, f"{file}:{lineno}: ").encode("utf-8")
+
+    digest_done: list[int] = []
+    with gc_paused():
+        for file in files:
+            chunk = _Chunk()
+            pending: list[tuple[int, int, Any]] = []  # (article, line number, obj or its canonical line)
+
+            def flush() -> None:
+                ok = gold.take_chunk(chunk, file)
+                verdict = dict(zip(chunk.docs, ok))
+                for i, lineno, item in pending:
+                    where = f"{file}:{lineno}: "
+                    if isinstance(item, str):
+                        line = item
+                    elif verdict[i]:
+                        line = dumps(item)
+                    else:  # mentions not canonical: check them with the model, the canonical line from it
+                        mentions = [Mention.from_dict(m, f"{where}entities[{k}]: ")
+                                    for k, m in enumerate(item["entities"])]
+                        gold.add_mentions(i, [(m.start, m.end, m.label, m.entity) for m in mentions], where)
+                        line = _model_line(None, item, where)
+                    digest.update(gold.ids[i], line, replay)
+                    digest_done.append(i)
+                chunk.__init__()
+                pending.clear()
+
+            for lineno, obj in iter_json_lines(file):
+                where = f"{file}:{lineno}: "
+                claims = _canonical_article(obj)
+                if claims is None:
+                    line = _model_line(gold, obj, where)
+                    pending.append((len(gold) - 1, lineno, line))
                 else:
-                    digest.update(line)
-                    digest.update(b"\n")
-                    last = doc_id
-    if kept is not None:
-        digest = hashlib.sha256()
-        for _, line in sorted(kept, key=lambda x: x[0]):
-            digest.update(line)
-            digest.update(b"\n")
-    gold.fingerprint = digest.hexdigest()[:8]
+                    i = gold.article(obj["id"], obj["text"], where, claims)
+                    chunk.add(i, lineno, obj["entities"])
+                    pending.append((i, lineno, obj))
+                if len(pending) >= CHUNK:
+                    try:
+                        flush()
+                    except FormatError as exc:
+                        raise KhabarError(str(exc)) from None
+            try:
+                flush()
+            except FormatError as exc:
+                raise KhabarError(str(exc)) from None
+    gold.fingerprint = digest.hexdigest()
     return gold
-
-
-def _canonical_line(obj: Any) -> bytes:
-    return _gold_line(Gold(), obj, "").encode("utf-8")
 
 
 # ---------------------------------------------------------------------------- predictions
@@ -261,13 +404,10 @@ def _canonical_line(obj: Any) -> bytes:
 @dataclass
 class Predictions:
     """Predictions paired with the gold: mentions as columns (doc = gold index; offsets -1 when
-    unaligned), claims per gold document, and what happened on the way."""
+    unaligned; label = index into ``labels``), claims per gold document, and what happened on the way."""
 
     labels: list[str]
-    ent_doc: list[int] = field(default_factory=list)
-    ent_start: list[int] = field(default_factory=list)
-    ent_end: list[int] = field(default_factory=list)
-    ent_label: list[int] = field(default_factory=list)  # index into ``labels``
+    mentions: _Column = field(default_factory=_Column)
     claims: dict[int, tuple[Claim, ...]] = field(default_factory=dict)
     where: dict[int, str] = field(default_factory=dict)  # gold index -> its prediction line
     lines: int = 0
@@ -279,8 +419,13 @@ class Predictions:
     duplicate_example: str = ""
 
     def columns(self) -> Columns:
-        return Columns(np.asarray(self.ent_doc, dtype=np.int64), np.asarray(self.ent_start, dtype=np.int64),
-                       np.asarray(self.ent_end, dtype=np.int64), np.asarray(self.ent_label, dtype=np.int64))
+        return Columns(*self.mentions.arrays())
+
+    def mention_lists(self) -> dict[int, list[tuple[int | None, int | None, str]]]:
+        out: dict[int, list[tuple[int | None, int | None, str]]] = {}
+        for d, s, e, c in zip(*(col.tolist() for col in self.mentions.arrays())):
+            out.setdefault(d, []).append((s if s >= 0 else None, e if e >= 0 else None, self.labels[c]))
+        return out
 
 
 class PredictionReader:
@@ -295,7 +440,8 @@ class PredictionReader:
         self.out = Predictions(labels=list(labels))
         self._code: dict[str, int] = {label: i for i, label in enumerate(labels)}
         self._label_cache: dict[str, int] = {}
-        self._first: dict[int, Callable[[], Any]] = {}
+        self._origin: dict[int, Any] = {}  # gold index -> the first line's number, or the first Prediction
+        self._path: Path | None = None
         self._values = {a.name: set(a.value_names) for a in scheme.attributes if not a.is_boolean}
 
     def _label(self, label: str, where: str) -> int:
@@ -315,39 +461,43 @@ class PredictionReader:
         self._label_cache[label] = code
         return code
 
-    def _doc(self, doc_id: Any, where: str, content: Any, first: Callable[[], Any]) -> int | None:
+    def _first_content(self, i: int) -> Any:
+        origin = self._origin[i]
+        if isinstance(origin, int):
+            assert self._path is not None
+            return next(obj for lineno, obj in iter_json_lines(self._path) if lineno == origin)
+        return origin
+
+    def _doc(self, doc_id: Any, where: str, content: Any, origin: Any) -> int | None:
         """The gold index of a line's article; None for an identical repeated line (skipped).
 
-        ``content`` is this line's parsed content, ``first`` gives the first line's again."""
+        ``content`` is the line's parsed content; ``origin`` finds it again (a line number or the object)."""
         i = self.gold.index.get(str(doc_id))
         if i is None:
             raise KhabarError(f"{where}article id {str(doc_id)!r} is not in the gold set "
                               f"({len(self.gold)} articles) — predictions must be for gold articles (right split?)")
         if i in self.out.where:
             earlier = self.out.where[i]
-            if self._first[i]() == content:
+            if self._first_content(i) == content:
                 self.out.duplicate_lines.append(f"{where.rstrip(': ')} repeats {earlier}")
                 return None
             raise KhabarError(f"{where}a second, different prediction line for article {str(doc_id)!r} "
                               f"(first at {earlier}) — give one line per article")
         self.out.where[i] = where.rstrip(": ")
-        self._first[i] = first
+        self._origin[i] = origin
         self.out.lines += 1
         return i
 
     def add_prediction(self, pred: Prediction, where: str) -> None:
         """A model ``Prediction`` (the library path)."""
-        i = self._doc(pred.id, where, pred, lambda: pred)
+        i = self._doc(pred.id, where, pred, pred)
         if i is not None:
             self._add_prediction(i, pred, where)
 
     def read_file(self, path: str | Path) -> None:
         """Read a predictions JSON lines file."""
-        path = Path(path)
-
-        def line_of(n: int) -> Callable[[], Any]:
-            return lambda: next(obj for lineno, obj in iter_json_lines(path) if lineno == n)
-
+        path = self._path = Path(path)
+        chunk = _Chunk()
         with gc_paused():
             for lineno, obj in iter_json_lines(path):
                 where = f"{path}:{lineno}: "
@@ -355,15 +505,18 @@ class PredictionReader:
                     raise KhabarError(f"{where}a prediction line must be a JSON object, not {type(obj).__name__}")
                 mentions = obj.get("entities") or []
                 if type(obj.get("id")) is str and not obj.get("claims") and type(mentions) is list:
-                    i = self._doc(obj["id"], where, obj, line_of(lineno))
-                    if i is None or self._fast(i, mentions, where):
-                        continue
-                    self._add_prediction(i, self._parse(obj, where), where)
+                    i = self._doc(obj["id"], where, obj, lineno)
+                    if i is not None:
+                        chunk.add(i, lineno, mentions)
                 else:
                     pred = self._parse(obj, where)
-                    i = self._doc(pred.id, where, obj, line_of(lineno))
+                    i = self._doc(pred.id, where, obj, lineno)
                     if i is not None:
                         self._add_prediction(i, pred, where)
+                if len(chunk) >= CHUNK:
+                    self._take_chunk(chunk, path)
+                    chunk = _Chunk()
+            self._take_chunk(chunk, path)
 
     @staticmethod
     def _parse(obj: Any, where: str) -> Prediction:
@@ -372,40 +525,57 @@ class PredictionReader:
         except FormatError as exc:
             raise KhabarError(str(exc)) from None
 
-    def _fast(self, i: int, mentions: list[Any], where: str) -> bool:
-        """Take a line whose mentions all have integer offsets and a label; False (nothing taken) otherwise."""
-        if not mentions:
-            return True
-        if set(map(type, mentions)) != {dict}:
-            return False
-        starts = [e.get("start") for e in mentions]
-        ends = [e.get("end") for e in mentions]
-        labels = [e.get("label") for e in mentions]
-        if set(map(type, starts)) != {int} or set(map(type, ends)) != {int} or set(map(type, labels)) != {str}:
-            return False
-        text = self.gold.texts[i]
-        n = len(text)
-        k = _first_bad_span(starts, ends, n)
-        if k is not None:
-            raise KhabarError(f"{where}entities[{k}]: {span_problem(starts[k], ends[k], n)}")
-        cache = self._label_cache
-        codes = [cache.get(label) for label in labels]
-        if None in codes:
-            codes = [self._label(label, f"{where}entities[{k}]: ") for k, label in enumerate(labels)]
+    def _take_chunk(self, chunk: _Chunk, path: Path) -> None:
+        """Take the mentions of a chunk of lines; a line whose mentions are not all in the usual
+        shape (integer offsets and a label) goes through the model's parser and alignment."""
+        flat, owner = chunk.flat()
+        if not flat:
+            return
+        starts = ends = labels = None
+        if set(map(type, flat)) == {dict}:
+            starts = [e.get("start") for e in flat]
+            ends = [e.get("end") for e in flat]
+            labels = [e.get("label") for e in flat]
+            if set(map(type, starts)) != {int} or set(map(type, ends)) != {int} or set(map(type, labels)) != {str}:
+                starts = None
+        if starts is None:  # not all in the usual shape: line by line
+            for i, lineno, mentions in zip(chunk.docs, chunk.lines, chunk.mentions):
+                one = _Chunk()
+                one.add(i, lineno, mentions)
+                usual = all(type(e) is dict and type(e.get("start")) is int and type(e.get("end")) is int
+                            and type(e.get("label")) is str for e in mentions)
+                if usual:
+                    self._take_chunk(one, path)
+                else:
+                    where = f"{path}:{lineno}: "
+                    self._add_prediction(i, self._parse({"id": self.gold.ids[i], "entities": mentions}, where), where)
+            return
+        assert ends is not None and labels is not None
+        s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        lengths = np.asarray([len(self.gold.texts[i]) for i in chunk.docs], dtype=np.int64)[owner]
+        bad = (s < 0) | (e > lengths) | (s >= e)
+        if bad.any():
+            k, line, position = chunk.first_bad(bad, owner)
+            raise KhabarError(f"{path}:{line}: entities[{position}]: "
+                              f"{span_problem(int(s[k]), int(e[k]), int(lengths[k]))}")
+        for label in set(labels):
+            if label not in self._label_cache:
+                k, line, position = chunk.first_bad(np.asarray([x == label for x in labels]), owner)
+                self._label(label, f"{path}:{line}: entities[{position}]: ")
+        codes = np.asarray([self._label_cache[label] for label in labels], dtype=np.int64)
+        texts = [m.get("text") for m in flat]
         out = self.out
-        for k, e in enumerate(mentions):
-            t = e.get("text")
-            if t is not None and codes[k] >= 0 and t != text[starts[k]:ends[k]]:
-                out.text_mismatch.append(f"{where}entities[{k}]")
-        if -1 in codes:
-            keep = [k for k, c in enumerate(codes) if c >= 0]
-            out.dropped.update(labels[k] for k, c in enumerate(codes) if c < 0)
-            starts, ends, codes = [starts[k] for k in keep], [ends[k] for k in keep], [codes[k] for k in keep]
-        out.ent_doc.extend([i] * len(starts))
-        out.ent_start.extend(starts)
-        out.ent_end.extend(ends)
-        out.ent_label.extend(codes)
-        return True
+        if texts.count(None) != len(texts):
+            for k, t in enumerate(texts):
+                if t is not None and codes[k] >= 0 and t != self.gold.texts[chunk.docs[owner[k]]][starts[k]:ends[k]]:
+                    _, line, position = chunk.first_bad(np.arange(len(texts)) == k, owner)
+                    out.text_mismatch.append(f"{path}:{line}: entities[{position}]")
+        docs = np.asarray(chunk.docs, dtype=np.int64)[owner]
+        if (codes < 0).any():
+            out.dropped.update(labels[k] for k in np.flatnonzero(codes < 0).tolist())
+            keep = codes >= 0
+            docs, s, e, codes = docs[keep], s[keep], e[keep], codes[keep]
+        out.mentions.extend(docs, s, e, codes)
 
     def _add_prediction(self, i: int, pred: Prediction, where: str) -> None:
         text = self.gold.texts[i]
@@ -420,6 +590,7 @@ class PredictionReader:
         for k, c in enumerate(pred.claims):
             self._check_claim(c, n, f"{where}claims[{k}]")
         aligned = align_prediction(pred, text, self.align, out.alignment) if _needs_alignment(pred) else pred
+        rows = []
         for k, (m, given) in enumerate(zip(aligned.entities, pred.entities)):
             code = self._label(m.label, f"{where}entities[{k}]: ")
             if code < 0:
@@ -428,13 +599,10 @@ class PredictionReader:
             if m.start is not None and m.end is not None:
                 if given.start is not None and given.text is not None and given.text != text[m.start:m.end]:
                     out.text_mismatch.append(f"{where}entities[{k}]")
-                out.ent_start.append(m.start)
-                out.ent_end.append(m.end)
+                rows.append((m.start, m.end, code))
             else:
-                out.ent_start.append(-1)
-                out.ent_end.append(-1)
-            out.ent_doc.append(i)
-            out.ent_label.append(code)
+                rows.append((-1, -1, code))
+        out.mentions.extend([i] * len(rows), [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
         if aligned.claims:
             out.claims[i] = aligned.claims
 
@@ -452,10 +620,9 @@ class PredictionReader:
     def finish(self) -> Predictions:
         """Remove identical repeated mentions (counted once, reported)."""
         out = self.out
-        if not out.ent_doc:
+        if not len(out.mentions):
             return out
-        doc, start, end, label = (np.asarray(x, dtype=np.int64) for x in
-                                  (out.ent_doc, out.ent_start, out.ent_end, out.ent_label))
+        doc, start, end, label = out.mentions.arrays()
         width = int(max(end.max(), 0)) + 2
         if (int(doc.max()) + 1) * width * width * max(len(out.labels), 1) < 2 ** 62:
             key = ((doc * width + (start + 1)) * width + (end + 1)) * len(out.labels) + label
@@ -476,7 +643,9 @@ class PredictionReader:
             first = int(drop.min())
             out.duplicate_example = (f"{out.where[int(doc[first])]}: {out.labels[int(label[first])]} "
                                      f"[{int(start[first])}, {int(end[first])})")
-            out.ent_doc, out.ent_start, out.ent_end, out.ent_label = (x[keep].tolist() for x in (doc, start, end, label))
+            column = _Column()
+            column.extend(doc[keep], start[keep], end[keep], label[keep])
+            out.mentions = column
         return out
 
 
