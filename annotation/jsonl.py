@@ -67,15 +67,18 @@ def read_predictions(path: str | Path) -> list[Prediction]:
     return read_records(path, Prediction.from_dict)
 
 
-def write_atomic(path: str | Path, content: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never half of it."""
+def write_atomic(path: str | Path, content: str | bytes | Iterable[str]) -> None:
+    """Write a file so that readers see the old content or the new, never half of it.
+
+    ``content`` may also be an iterable of text chunks, written as they come (large outputs)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    chunks = [content] if isinstance(content, (str, bytes)) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
