@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -12,15 +11,6 @@ from annotation.matching import DEFAULT_CLAIM_IOU
 DEFAULT_BOOTSTRAP = 1000  # the same defaults as eval.scoring (kept here so `khabar --help` imports nothing heavy)
 DEFAULT_SEED = 12345
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
-
-
-def result_json(summary: dict[str, Any], per_document: Any) -> str:
-    """The result JSON text: the summary indented, then one line per document's counts."""
-    head = json.dumps(summary, ensure_ascii=False, indent=2)
-    rows = ",\n".join(f"    {json.dumps(doc_id, ensure_ascii=False)}: {json.dumps(counts, ensure_ascii=False)}"
-                      for doc_id, counts in per_document.items())
-    body = f'  "per_document": {{\n{rows}\n  }}' if rows else '  "per_document": {}'
-    return head[:-2] + ",\n" + body + "\n}\n"
 
 
 def _num(value: Any) -> str:
@@ -114,7 +104,6 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     """
     from rich.console import Console
 
-    from annotation.jsonl import write_atomic
     from eval.scoring import ScoreConfig, score_files
 
     config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed)
@@ -123,7 +112,7 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
     if json_out:
-        write_atomic(json_out, result_json(run.summary, run.per_document.to_json()))
+        run.write_json(json_out)
         click.echo(f"result: {json_out}")
     if report_dir:
         from eval.report import write_report

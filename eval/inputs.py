@@ -47,8 +47,8 @@ MENTION_KEYS = tuple(Mention(label="").to_dict())
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
 CHUNK = 4096  # lines whose mentions are checked together
 _NONE = type(None)
-_GOLD_MENTION_TYPES = set(itertools.product(  # value types of a canonical gold mention, in key order
-    (str, int, _NONE), (int,), (int,), (str, _NONE), (str,), (str, int, _NONE)))
+_CANONICAL = {MENTION_KEYS + types for types in itertools.product(  # a canonical gold mention: keys, value types
+    (str, int, _NONE), (int,), (int,), (str, _NONE), (str,), (str, int, _NONE))}
 
 
 @contextmanager
@@ -223,12 +223,11 @@ class Gold:
         flat, owner = chunk.flat()
         if not flat:
             return [True] * len(chunk)
-        if set(map(type, flat)) == {dict} and {tuple(e) for e in flat} == {MENTION_KEYS} \
-                and {tuple(map(type, e.values())) for e in flat} <= _GOLD_MENTION_TYPES:
+        if set(map(type, flat)) == {dict} and {tuple(e) + tuple(map(type, e.values())) for e in flat} <= _CANONICAL:
             ok = [True] * len(chunk)
         else:
-            ok = [all(type(e) is dict and tuple(e) == MENTION_KEYS and tuple(map(type, e.values()))
-                      in _GOLD_MENTION_TYPES for e in mentions) for mentions in chunk.mentions]
+            ok = [all(type(e) is dict and tuple(e) + tuple(map(type, e.values())) in _CANONICAL for e in mentions)
+                  for mentions in chunk.mentions]
             keep = np.asarray(ok, dtype=bool)[owner]
             flat = [e for e, k in zip(flat, keep.tolist()) if k]
             owner = owner[keep]

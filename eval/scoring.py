@@ -20,6 +20,8 @@ non-zero counts of each gold article).
 
 from __future__ import annotations
 
+import itertools
+import json
 import platform
 import time
 from collections import Counter
@@ -34,6 +36,7 @@ import numpy as np
 
 from annotation import __version__
 from annotation.errors import KhabarError
+from annotation.jsonl import write_atomic
 from annotation.matching import DEFAULT_CLAIM_IOU
 from annotation.model import Annotated, Prediction
 from annotation.scheme import Scheme, load_scheme
@@ -98,6 +101,21 @@ class PerDocument(Mapping[str, Counter]):
         sums = np.asarray(self.matrix.sum(axis=0)).ravel()
         return Counter({self.count_keys[j]: int(v) for j in np.flatnonzero(sums).tolist() for v in (sums[j],)})
 
+    def json_rows(self) -> Iterator[tuple[str, str]]:
+        """(document id, its non-zero counts as a JSON object), straight from the matrix."""
+        quoted = [json.dumps(k, ensure_ascii=False) for k in self.count_keys]
+        m = self.matrix
+        if m.nnz:
+            base = int(m.data.max()) + 1
+            codes, inverse = np.unique(m.indices.astype(np.int64) * base + m.data, return_inverse=True)
+            texts = np.asarray([f"{quoted[c // base]}: {c % base}" for c in codes.tolist()], dtype=object)
+            entries = texts[inverse.ravel()].tolist()
+        else:
+            entries = []
+        indptr = m.indptr.tolist()
+        for i, doc_id in enumerate(self.ids):
+            yield doc_id, "{" + ", ".join(entries[indptr[i]:indptr[i + 1]]) + "}"
+
     def to_json(self) -> dict[str, dict[str, int]]:
         keys, data, indices, indptr = self.count_keys, self.matrix.data.tolist(), self.matrix.indices.tolist(), \
             self.matrix.indptr.tolist()
@@ -123,6 +141,21 @@ class ScoreRun:
         out["per_document"] = self.per_document.to_json()
         return out
 
+    def json_chunks(self) -> Iterator[str]:
+        """The result JSON as text chunks: the summary indented, then one line per document's counts."""
+        head = json.dumps(self.summary, ensure_ascii=False, indent=2)
+        yield head[:-2] + ',\n  "per_document": {'
+        rows = (f"    {_quote(doc_id)}: {counts}" for doc_id, counts in self.per_document.json_rows())
+        separator = "\n"
+        while block := list(itertools.islice(rows, 1000)):
+            yield separator + ",\n".join(block)
+            separator = ",\n"
+        yield "}\n}\n" if separator == "\n" else "\n  }\n}\n"
+
+    def write_json(self, path: str | Path) -> None:
+        """Write the result JSON atomically (:meth:`json_chunks`)."""
+        write_atomic(path, self.json_chunks())
+
     @cached_property
     def errors(self) -> dict[str, list[dict[str, Any]]]:
         """Per document: entity errors (strict matching: ``spurious``, ``missed``, ``boundary``,
@@ -141,6 +174,13 @@ class ScoreRun:
             if items:
                 out[doc_id] = items
         return out
+
+
+def _quote(text: str) -> str:
+    """A JSON string literal (ids are usually plain: no escaping needed)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _labels(gold: Gold, scheme: Scheme) -> list[str]:
