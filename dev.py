@@ -48,6 +48,8 @@ def make_venv() -> None:
         shutil.rmtree(VENV, ignore_errors=True)
         run(sys.executable, "-m", "pip", "install", "--user", "--quiet", "virtualenv")
         run(sys.executable, "-m", "virtualenv", VENV)
+    # The pip that python3 bundles may be old: pip 23 fails to resolve label-studio's extras.
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip>=25")
 
 
 def install(extras: str) -> None:
