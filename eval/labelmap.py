@@ -17,12 +17,17 @@ Named mappings:
   predictions score as label errors (strict, type) with boundary credit (exact, partial).
 - ``conll``: CoNLL-2003's PER -> PERS, ORG -> ORG, LOC -> LOC (as above); MISC is dropped.
 
+The signature names a named mapping (``map:conll``), or a file by its stem and content hash
+(``map:mymap-1a2b3c4d``).
+
 A mapping file is a JSON object ``{"PREDICTED": "SCHEME_LABEL" or null}`` (null drops).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +48,7 @@ class LabelMap:
 
     name: str
     rename: Mapping[str, str | None]
+    signature: str = ""  # how the signature names it: the name, or a file's stem and content hash
 
     def target(self, label: str, scheme_labels: Iterable[str]) -> str | None:
         """The scheme label for ``label``, None to drop it; KeyError when the mapping does not cover it."""
@@ -56,13 +62,18 @@ class LabelMap:
 IDENTITY = LabelMap("none", {})
 
 
+def _plain(name: str) -> str:
+    """A file stem fit for the signature line (no '|' or ':')."""
+    return re.sub(r"[^\w.-]+", "_", name) or "map"
+
+
 def load_label_map(spec: str | None, scheme_labels: Iterable[str]) -> LabelMap:
     """A named mapping (wojood, anercorp, conll), a JSON mapping file, or identity for None."""
     labels = tuple(scheme_labels)
     if spec is None:
         return IDENTITY
     if spec in NAMED:
-        mapping = LabelMap(spec, NAMED[spec])
+        mapping = LabelMap(spec, NAMED[spec], spec)
     else:
         path = Path(spec)
         if not path.is_file():
@@ -74,7 +85,8 @@ def load_label_map(spec: str | None, scheme_labels: Iterable[str]) -> LabelMap:
             raise KhabarError(f"{path}: a label mapping must be a JSON object ({exc})") from None
         if not isinstance(obj, dict):
             raise KhabarError(f"{path}: a label mapping must be a JSON object {{\"PREDICTED\": \"SCHEME_LABEL\" or null}}")
-        mapping = LabelMap(path.name, obj)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+        mapping = LabelMap(path.name, obj, f"{_plain(path.stem)}-{digest}")
     for source, target in mapping.rename.items():
         if target is not None and (not isinstance(target, str) or target not in labels):
             raise KhabarError(f"{spec}: label {source!r} maps to {target!r}, which is not a scheme label "

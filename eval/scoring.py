@@ -44,7 +44,7 @@ from eval.alignment import AlignConfig
 from eval.claims import claim_counts, claim_errors
 from eval.entities import Ent, entity_errors, entity_increments, entity_keys
 from eval.inputs import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
-from eval.labelmap import load_label_map
+from eval.labelmap import LabelMap, load_label_map
 from eval.metrics import SCHEMES, nest, summary, with_intervals
 from eval.signature import Signature
 
@@ -205,7 +205,7 @@ def score(gold: Sequence[Annotated], predictions: Sequence[Prediction], *, confi
         for i, p in enumerate(predictions):
             reader.add_prediction(p, f"prediction {i + 1} ({p.id}): ")
     preds = reader.finish()
-    return _run(g, preds, config, t0, time.perf_counter(), sources={})
+    return _run(g, preds, config, t0, time.perf_counter(), sources={}, label_map=reader.label_map)
 
 
 def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: ScoreConfig = ScoreConfig(),
@@ -218,7 +218,7 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
     reader = _reader(g, scheme, config)
     reader.read_file(predictions_path)
     preds = reader.finish()
-    return _run(g, preds, config, t0, time.perf_counter(),
+    return _run(g, preds, config, t0, time.perf_counter(), label_map=reader.label_map,
                 sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)})
 
 
@@ -302,7 +302,7 @@ def _intervals(per_document: PerDocument, config: ScoreConfig, warnings: list[st
 
 
 def _run(gold: Gold, preds: Predictions, config: ScoreConfig, t0: float, t_read: float,
-         sources: dict[str, Any]) -> ScoreRun:
+         sources: dict[str, Any], label_map: LabelMap) -> ScoreRun:
     with gc_paused():
         per_document = _count(gold, preds, config)
     t_count = time.perf_counter()
@@ -311,7 +311,7 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, t0: float, t_read:
     t_done = time.perf_counter()
     signature = Signature(gold=gold.fingerprint, scheme=config.scheme, iou=config.iou,
                           normalise=config.align.normalise, align=config.align.describe(),
-                          label_map=config.label_map and Path(config.label_map).stem, bootstrap=config.bootstrap,
+                          label_map=label_map.signature or None, bootstrap=config.bootstrap,
                           seed=config.seed)
     nested = nest(flat)
     alignment = preds.alignment.to_dict()

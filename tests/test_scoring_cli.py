@@ -213,6 +213,8 @@ def test_label_map_file_and_uncovered_label(khabar, gold, tmp_path):
          (A_MENTIONS[2][0], A_MENTIONS[2][1], "GPE"), (A_MENTIONS[3][0], A_MENTIONS[3][1], "OTHER")])}])
     _, run = run_json(khabar, gold, pred, tmp_path, "--label-map", mapping)
     assert run["entities"]["strict"]["micro"]["correct"] == 3
+    import hashlib
+    assert f"|map:map-{hashlib.sha256(mapping.read_bytes()).hexdigest()[:8]}|" in run["signature"]
     bad = write_lines(tmp_path / "bad.jsonl", [{"id": "a", "entities": [{"start": 0, "end": 3, "label": "PRES"}]}])
     result = khabar("score", gold, bad, "--label-map", mapping, "--bootstrap", "0")
     assert result.exit_code == 1
@@ -256,3 +258,15 @@ def test_iou_option_and_seeded_intervals(khabar, gold, tmp_path):
         assert khabar("score", gold, pred, "--json", out, "--bootstrap", "200", "--seed", "7").exit_code == 0
         outs.append(json.loads(out.read_text(encoding="utf-8"))["entities"]["strict"]["micro"]["f1_ci"])
     assert outs[0] == outs[1]
+
+
+def test_many_repeated_lines_stay_cheap_and_are_told_apart(khabar, gold, tmp_path):
+    lines = perfect_lines()
+    different = {"id": "b", "entities": ents(B_MENTIONS[:1])}
+    pred = write_lines(tmp_path / "pred.jsonl", [*lines, *lines, dict(reversed(list(lines[0].items())))])
+    result, run = run_json(khabar, gold, pred, tmp_path)
+    assert run["predictions"]["duplicate_lines"] == 3  # key order does not make a line different
+    assert run["entities"]["strict"]["micro"]["f1"] == 1.0
+    pred = write_lines(tmp_path / "pred.jsonl", [*lines, lines[0], different])
+    result = khabar("score", gold, pred, "--bootstrap", "0")
+    assert result.exit_code == 1 and ":4: a second, different prediction line for article 'b'" in result.stderr
