@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import json.scanner
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,10 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+_JSON_SPACE = " \t\n\r"  # the whitespace JSON allows around a value
+
+
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
     path = Path(path)
@@ -33,6 +38,14 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
         lineno = 0
         try:
             for lineno, line in enumerate(handle, start=1):
+                try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
+                    obj, end = _scan(line, 0)
+                except (StopIteration, json.JSONDecodeError):
+                    pass
+                else:
+                    if not line[end:].strip(_JSON_SPACE):
+                        yield lineno, obj
+                        continue
                 if not line.strip():
                     continue
                 try:
