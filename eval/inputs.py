@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +49,15 @@ MENTION_KEYS = tuple(Mention(label="").to_dict())
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
 # annotation.jsonl.dumps's encoding, without the reference-cycle check (JSON-parsed objects have no
 # cycles): the same text, twice as fast for the gold fingerprint
-_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+) if json.encoder.c_make_encoder is not None else None  # type: ignore[attr-defined]
+
+
+def _CANONICAL_JSON(obj: Any) -> str:  # noqa: N802
+    return "".join(_ENCODER(obj, 0)) if _ENCODER is not None else json.dumps(obj, ensure_ascii=False)
 CHUNK = 4096  # lines whose mentions are checked together
-_NONE = type(None)
-_CANONICAL = {MENTION_KEYS + types for types in itertools.product(  # a canonical gold mention: keys, value types
-    (str, int, _NONE), (int,), (int,), (str, _NONE), (str,), (str, int, _NONE))}
+_START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
 
 
 @contextmanager
@@ -110,24 +115,29 @@ class _Chunk:
 
 
 class _Column:
-    """Mentions as compact typed arrays (no Python object per number)."""
+    """Mentions as typed arrays, gathered in pieces (no Python object per number once taken)."""
 
     def __init__(self) -> None:
-        self.doc = array("q")
-        self.start = array("q")
-        self.end = array("q")
-        self.label = array("q")
+        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._size = 0
 
     def extend(self, doc: Sequence[int], start: Sequence[int], end: Sequence[int], label: Sequence[int]) -> None:
-        for col, values in ((self.doc, doc), (self.start, start), (self.end, end), (self.label, label)):
-            col.extend(values.tolist() if isinstance(values, np.ndarray) else values)
+        piece = tuple(np.asarray(x, dtype=np.int64) for x in (doc, start, end, label))
+        if len(piece[0]):
+            self._pieces.append(piece)  # type: ignore[arg-type]
+            self._size += len(piece[0])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return tuple(np.frombuffer(c, dtype=np.int64) if len(c) else np.zeros(0, np.int64)  # type: ignore[return-value]
-                     for c in (self.doc, self.start, self.end, self.label))
+        if len(self._pieces) != 1:
+            joined = tuple(np.concatenate([p[k] for p in self._pieces]) if self._pieces else np.zeros(0, np.int64)
+                           for k in range(4))
+            self._pieces = [joined] if self._pieces else []  # type: ignore[list-item]
+            if not self._pieces:
+                return joined  # type: ignore[return-value]
+        return self._pieces[0]
 
     def __len__(self) -> int:
-        return len(self.doc)
+        return self._size
 
 
 # ---------------------------------------------------------------------------- gold
@@ -227,19 +237,30 @@ class Gold:
         flat, owner = chunk.flat()
         if not flat:
             return [True] * len(chunk)
-        if set(map(type, flat)) == {dict} and {tuple(e) + tuple(map(type, e.values())) for e in flat} <= _CANONICAL:
+        # canonical: a dict with the model's keys in order, integer offsets, a string label (the other
+        # values are not type-checked here: that is validation's job, and they do not change the text)
+        if set(map(type, flat)) == {dict} and set(map(tuple, flat)) == {MENTION_KEYS}:
             ok = [True] * len(chunk)
         else:
-            ok = [all(type(e) is dict and tuple(e) + tuple(map(type, e.values())) in _CANONICAL for e in mentions)
-                  for mentions in chunk.mentions]
+            ok = [all(type(e) is dict and tuple(e) == MENTION_KEYS for e in mentions) for mentions in chunk.mentions]
             keep = np.asarray(ok, dtype=bool)[owner]
             flat = [e for e, k in zip(flat, keep.tolist()) if k]
             owner = owner[keep]
         if not flat:
             return ok
-        starts = np.fromiter((e["start"] for e in flat), dtype=np.int64, count=len(flat))
-        ends = np.fromiter((e["end"] for e in flat), dtype=np.int64, count=len(flat))
-        labels = [e["label"] for e in flat]
+        start_list, end_list, labels = list(map(_START, flat)), list(map(_END, flat)), list(map(_LABEL, flat))
+        if set(map(type, start_list)) != {int} or set(map(type, end_list)) != {int} or set(map(type, labels)) != {str}:
+            wrong = [type(a) is not int or type(b) is not int or type(c) is not str
+                     for a, b, c in zip(start_list, end_list, labels)]
+            k, line, position = chunk.first_bad(np.asarray(wrong), owner)
+            where = f"{file}:{line}: entities[{position}]: "
+            try:
+                Mention.from_dict(flat[k], where)
+            except FormatError as exc:
+                raise KhabarError(str(exc)) from None
+            raise KhabarError(f"{where}a gold mention needs offsets")
+        starts = np.asarray(start_list, dtype=np.int64)
+        ends = np.asarray(end_list, dtype=np.int64)
         docs = np.asarray(chunk.docs, dtype=np.int64)[owner]
         lengths = np.asarray([len(self.texts[i]) for i in chunk.docs], dtype=np.int64)[owner]
         bad = (starts < 0) | (ends > lengths) | (starts >= ends)
@@ -508,8 +529,21 @@ class PredictionReader:
         """Read a predictions JSON lines file."""
         path = self._path = Path(path)
         chunk = _Chunk()
+        index, seen, out = self.gold.index, self.out.where, self.out
         with gc_paused():
             for lineno, obj in iter_json_lines(path):
+                if type(obj) is dict and type(obj.get("id")) is str and self._hashes is None:  # the usual line
+                    i = index.get(obj["id"])
+                    mentions = obj.get("entities") or []
+                    if i is not None and i not in seen and not obj.get("claims") and type(mentions) is list:
+                        seen[i] = f"{path}:{lineno}"
+                        self._origin[i] = lineno
+                        out.lines += 1
+                        chunk.add(i, lineno, mentions)
+                        if len(chunk) >= CHUNK:
+                            self._take_chunk(chunk, path)
+                            chunk = _Chunk()
+                        continue
                 where = f"{path}:{lineno}: "
                 if type(obj) is not dict:
                     raise KhabarError(f"{where}a prediction line must be a JSON object, not {type(obj).__name__}")
@@ -542,10 +576,13 @@ class PredictionReader:
         if not flat:
             return
         starts = ends = labels = None
-        if set(map(type, flat)) == {dict}:
-            starts = [e.get("start") for e in flat]
-            ends = [e.get("end") for e in flat]
-            labels = [e.get("label") for e in flat]
+        try:  # dict.get refuses anything that is not a dict
+            starts = list(map(dict.get, flat, itertools.repeat("start")))
+            ends = list(map(dict.get, flat, itertools.repeat("end")))
+            labels = list(map(dict.get, flat, itertools.repeat("label")))
+        except TypeError:
+            starts = None
+        else:
             if set(map(type, starts)) != {int} or set(map(type, ends)) != {int} or set(map(type, labels)) != {str}:
                 starts = None
         if starts is None:  # not all in the usual shape: line by line
@@ -572,8 +609,8 @@ class PredictionReader:
             if label not in self._label_cache:
                 k, line, position = chunk.first_bad(np.asarray([x == label for x in labels]), owner)
                 self._label(label, f"{path}:{line}: entities[{position}]: ")
-        codes = np.asarray([self._label_cache[label] for label in labels], dtype=np.int64)
-        texts = [m.get("text") for m in flat]
+        codes = np.fromiter(map(self._label_cache.__getitem__, labels), dtype=np.int64, count=len(labels))
+        texts = list(map(dict.get, flat, itertools.repeat("text")))
         out = self.out
         if texts.count(None) != len(texts):
             for k, t in enumerate(texts):
