@@ -92,14 +92,18 @@ class _Chunk:
         self.docs: list[int] = []
         self.lines: list[int] = []
         self.mentions: list[list[Any]] = []
+        self.objects: list[Any] = []  # gold: the parsed lines (for their canonical text)
 
     def __len__(self) -> int:
         return len(self.docs)
 
-    def add(self, doc: int, line: int, mentions: list[Any]) -> None:
+    def add(self, doc: int, line: int, obj: Any, mentions: list[Any] | None = None) -> None:
+        """A line: its article, number, parsed object (gold) and mentions (by default the object's entities)."""
         self.docs.append(doc)
         self.lines.append(line)
-        self.mentions.append(mentions)
+        self.mentions.append(obj["entities"] if mentions is None else mentions)
+        if mentions is None:
+            self.objects.append(obj)
 
     def flat(self) -> tuple[list[Any], np.ndarray]:
         """Every mention of the chunk, and the position in the chunk of each one's line."""
@@ -331,29 +335,33 @@ def _model_line(gold: Gold | None, obj: Any, where: str) -> str:
 
 
 class _Digest:
-    """annotation.dataset.fingerprint, fed line by line: streamed while ids come in order, else sorted."""
+    """annotation.dataset.fingerprint, fed in file order: streamed while ids come in order, else
+    (from the first id out of order) every canonical line is kept and the lines are sorted at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, replay: Any) -> None:
         self.hash = hashlib.sha256()
         self.last = ""
-        self.kept: list[tuple[str, bytes]] | None = None
+        self.count = 0
+        self.replay = replay  # replay(n): (id, canonical line) of the first n articles again
+        self.kept: list[tuple[str, str]] | None = None
 
-    def update(self, doc_id: str, line: str, replay: Any) -> None:
-        data = line.encode("utf-8")
-        if self.kept is None and doc_id < self.last:
-            self.kept = list(replay())  # out of order: every earlier line again, to sort them all
-        if self.kept is not None:
-            self.kept.append((doc_id, data))
+    def feed(self, ids: list[str], lines: list[str]) -> None:
+        if not ids:
             return
-        self.hash.update(data)
-        self.hash.update(b"\n")
-        self.last = doc_id
+        if self.kept is None and (ids[0] < self.last or any(a > b for a, b in zip(ids, ids[1:]))):
+            self.kept = list(self.replay(self.count))
+        if self.kept is not None:
+            self.kept.extend(zip(ids, lines))
+        else:
+            self.hash.update(("\n".join(lines) + "\n").encode("utf-8"))
+            self.last = ids[-1]
+        self.count += len(ids)
 
     def hexdigest(self) -> str:
         if self.kept is not None:
             self.hash = hashlib.sha256()
-            for _, data in sorted(self.kept, key=lambda x: x[0]):
-                self.hash.update(data)
+            for _, line in sorted(self.kept, key=lambda x: x[0]):
+                self.hash.update(line.encode("utf-8"))
                 self.hash.update(b"\n")
         return self.hash.hexdigest()[:8]
 
@@ -364,63 +372,52 @@ def read_gold(path: str | Path, split: str | None = None) -> Gold:
     The fingerprint equals :func:`annotation.dataset.fingerprint` of the same documents."""
     files = gold_files(Path(path), split)
     gold = Gold()
-    digest = _Digest()
 
-    def replay() -> Iterator[tuple[str, bytes]]:  # the canonical lines of the articles read so far
-        n = len(digest_done)
-        for file in files:
-            for lineno, obj in iter_json_lines(file):
-                if n == 0:
-                    return
-                n -= 1
-                yield str(obj["id"]), _model_line(None, obj, f"{file}:{lineno}: ").encode("utf-8")
+    def replay(n: int) -> Iterator[tuple[str, str]]:
+        lines = ((f, lineno, obj) for f in files for lineno, obj in iter_json_lines(f))
+        for f, lineno, obj in itertools.islice(lines, n):
+            yield str(obj["id"]), _model_line(None, obj, f"{f}:{lineno}: ")
 
-    digest_done: list[int] = []
+    digest = _Digest(replay)
     with gc_paused():
         for file in files:
-            chunk = _Chunk()
-            pending: list[tuple[int, int, Any]] = []  # (article, line number, obj or its canonical line)
-
-            def flush() -> None:
-                ok = gold.take_chunk(chunk, file)
-                verdict = dict(zip(chunk.docs, ok))
-                for i, lineno, item in pending:
-                    where = f"{file}:{lineno}: "
-                    if isinstance(item, str):
-                        line = item
-                    elif verdict[i]:
-                        line = _CANONICAL_JSON(item)
-                    else:  # mentions not canonical: check them with the model, the canonical line from it
-                        mentions = [Mention.from_dict(m, f"{where}entities[{k}]: ")
-                                    for k, m in enumerate(item["entities"])]
-                        gold.add_mentions(i, [(m.start, m.end, m.label, m.entity) for m in mentions], where)
-                        line = _model_line(None, item, where)
-                    digest.update(gold.ids[i], line, replay)
-                    digest_done.append(i)
-                chunk.__init__()
-                pending.clear()
-
+            chunk = _Chunk()  # canonical-looking lines, their mentions checked together
             for lineno, obj in iter_json_lines(file):
-                where = f"{file}:{lineno}: "
                 claims = _canonical_article(obj)
-                if claims is None:
+                if claims is None:  # the model's parser; the lines before it go first (file order)
+                    _flush_gold(gold, chunk, file, digest)
+                    chunk = _Chunk()
+                    where = f"{file}:{lineno}: "
                     line = _model_line(gold, obj, where)
-                    pending.append((len(gold) - 1, lineno, line))
-                else:
-                    i = gold.article(obj["id"], obj["text"], where, claims)
-                    chunk.add(i, lineno, obj["entities"])
-                    pending.append((i, lineno, obj))
-                if len(pending) >= CHUNK:
-                    try:
-                        flush()
-                    except FormatError as exc:
-                        raise KhabarError(str(exc)) from None
-            try:
-                flush()
-            except FormatError as exc:
-                raise KhabarError(str(exc)) from None
+                    digest.feed([gold.ids[-1]], [line])
+                    continue
+                i = gold.article(obj["id"], obj["text"], f"{file}:{lineno}: ", claims)
+                chunk.add(i, lineno, obj)
+                if len(chunk) >= CHUNK:
+                    _flush_gold(gold, chunk, file, digest)
+                    chunk = _Chunk()
+            _flush_gold(gold, chunk, file, digest)
     gold.fingerprint = digest.hexdigest()
     return gold
+
+
+def _flush_gold(gold: Gold, chunk: _Chunk, file: Path, digest: _Digest) -> None:
+    """Take a chunk's mentions and feed its canonical lines to the digest, in order."""
+    try:
+        ok = gold.take_chunk(chunk, file)
+        lines = []
+        for p, obj in enumerate(chunk.objects):
+            if ok[p]:
+                lines.append(_CANONICAL_JSON(obj))
+                continue
+            # mentions not in the canonical form: the model checks them and gives the canonical line
+            where = f"{file}:{chunk.lines[p]}: "
+            mentions = [Mention.from_dict(m, f"{where}entities[{k}]: ") for k, m in enumerate(obj["entities"])]
+            gold.add_mentions(chunk.docs[p], [(m.start, m.end, m.label, m.entity) for m in mentions], where)
+            lines.append(_model_line(None, obj, where))
+    except FormatError as exc:
+        raise KhabarError(str(exc)) from None
+    digest.feed([gold.ids[i] for i in chunk.docs], lines)
 
 
 # ---------------------------------------------------------------------------- predictions
@@ -539,7 +536,7 @@ class PredictionReader:
                         seen[i] = f"{path}:{lineno}"
                         self._origin[i] = lineno
                         out.lines += 1
-                        chunk.add(i, lineno, mentions)
+                        chunk.add(i, lineno, None, mentions)
                         if len(chunk) >= CHUNK:
                             self._take_chunk(chunk, path)
                             chunk = _Chunk()
@@ -551,7 +548,7 @@ class PredictionReader:
                 if type(obj.get("id")) is str and not obj.get("claims") and type(mentions) is list:
                     i = self._doc(obj["id"], where, obj, lineno)
                     if i is not None:
-                        chunk.add(i, lineno, mentions)
+                        chunk.add(i, lineno, None, mentions)
                 else:
                     pred = self._parse(obj, where)
                     i = self._doc(pred.id, where, obj, lineno)
@@ -588,7 +585,7 @@ class PredictionReader:
         if starts is None:  # not all in the usual shape: line by line
             for i, lineno, mentions in zip(chunk.docs, chunk.lines, chunk.mentions):
                 one = _Chunk()
-                one.add(i, lineno, mentions)
+                one.add(i, lineno, None, mentions)
                 usual = all(type(e) is dict and type(e.get("start")) is int and type(e.get("end")) is int
                             and type(e.get("label")) is str for e in mentions)
                 if usual:
