@@ -215,6 +215,8 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
     scheme = scheme or load_scheme()
     t0 = time.perf_counter()
     g = read_gold(gold_path, split)
+    if not len(g):
+        raise KhabarError(f"{gold_path}: no gold articles{f' in split {split!r}' if split else ''} — nothing to score")
     reader = _reader(g, scheme, config)
     reader.read_file(predictions_path)
     preds = reader.finish()

@@ -270,3 +270,22 @@ def test_many_repeated_lines_stay_cheap_and_are_told_apart(khabar, gold, tmp_pat
     pred = write_lines(tmp_path / "pred.jsonl", [*lines, lines[0], different])
     result = khabar("score", gold, pred, "--bootstrap", "0")
     assert result.exit_code == 1 and ":4: a second, different prediction line for article 'b'" in result.stderr
+
+
+def test_empty_gold_is_an_error(khabar, tmp_path):
+    gold = write_lines(tmp_path / "gold.jsonl", [])
+    pred = write_lines(tmp_path / "pred.jsonl", [])
+    result = khabar("score", gold, pred)
+    assert result.exit_code == 1 and "no gold articles — nothing to score" in result.stderr
+
+
+def test_result_json_without_prediction_lines_or_claims(khabar, tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [gold_doc("b", TEXT_B, B_MENTIONS)])
+    pred = write_lines(tmp_path / "pred.jsonl", [{"id": "b"}])
+    _, run = run_json(khabar, gold, pred, tmp_path)
+    assert run["claims"]["detection"]["f1"] is None  # no claim anywhere: undefined, not 0
+    assert run["entities"]["strict"]["micro"]["f1"] == 0.0
+    assert run["per_document"] == {"b": {k: 3 for k in ("entities.strict.missed", "entities.exact.missed",
+                                                         "entities.partial.missed", "entities.type.missed")}
+                                   | {f"entities.{s}.per_label.{label}.missed": n for label, n in
+                                      (("ORG", 1), ("GPE", 2)) for s in ("strict", "exact", "partial", "type")}}
