@@ -7,9 +7,7 @@ from typing import Any
 import click
 
 from annotation.matching import DEFAULT_CLAIM_IOU
-
-DEFAULT_BOOTSTRAP = 1000  # the same defaults as eval.scoring (kept here so `khabar --help` imports nothing heavy)
-DEFAULT_SEED = 12345
+from eval.signature import DEFAULT_BOOTSTRAP, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
 
 

@@ -46,12 +46,9 @@ from eval.entities import Ent, entity_errors, entity_increments, entity_keys
 from eval.inputs import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
 from eval.labelmap import LabelMap, load_label_map
 from eval.metrics import SCHEMES, nest, summary, with_intervals
-from eval.signature import Signature
+from eval.signature import DEFAULT_BOOTSTRAP, DEFAULT_SCHEME, DEFAULT_SEED, Signature
 
-DEFAULT_BOOTSTRAP = 1000
-DEFAULT_SEED = 12345
 DEFAULT_ALPHA = 0.05
-DEFAULT_SCHEME = "strict"
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotation import __version__
+from annotation.matching import DEFAULT_CLAIM_IOU
+
+DEFAULT_BOOTSTRAP = 1000  # resamples of the confidence intervals (khabar score --bootstrap)
+DEFAULT_SEED = 12345  # their seed (khabar score --seed)
+DEFAULT_SCHEME = "strict"  # the headline entity scheme
 
 
 @dataclass(frozen=True)
 class Signature:
     gold: str
-    scheme: str = "strict"
-    iou: float = 0.5
+    scheme: str = DEFAULT_SCHEME
+    iou: float = DEFAULT_CLAIM_IOU
     normalise: bool = True
     align: str = "fuzzy0.75"
     label_map: str | None = None
-    bootstrap: int = 1000
-    seed: int = 12345
+    bootstrap: int = DEFAULT_BOOTSTRAP
+    seed: int = DEFAULT_SEED
     version: str = ".".join(__version__.split(".")[:2])
 
     def parts(self) -> list[tuple[str, str]]:
