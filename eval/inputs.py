@@ -23,7 +23,6 @@ import gc
 import hashlib
 import itertools
 import json
-from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager

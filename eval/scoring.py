@@ -73,7 +73,10 @@ class ScoreConfig:
 
 
 class PerDocument(Mapping[str, Counter]):
-    """Per-document counts as a sparse documents x keys matrix, read as ``{doc id: Counter}``."""
+    """Per-document counts as a sparse documents x keys matrix, read as ``{doc id: Counter}``.
+
+    ``ids``, ``count_keys`` and ``matrix`` (scipy CSR) are public: eval.statistics resamples the
+    matrix directly instead of building a Counter per document."""
 
     def __init__(self, ids: Sequence[str], keys: Sequence[str], matrix: Any) -> None:
         self.ids = list(ids)
@@ -96,7 +99,7 @@ class PerDocument(Mapping[str, Counter]):
 
     def totals(self) -> Counter:
         sums = np.asarray(self.matrix.sum(axis=0)).ravel()
-        return Counter({self.count_keys[j]: int(v) for j in np.flatnonzero(sums).tolist() for v in (sums[j],)})
+        return Counter({self.count_keys[j]: int(sums[j]) for j in np.flatnonzero(sums).tolist()})
 
     def json_rows(self) -> Iterator[tuple[str, str]]:
         """(document id, its non-zero counts as a JSON object), straight from the matrix."""
