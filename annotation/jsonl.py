@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Article, FormatError, Prediction
 
@@ -25,32 +23,10 @@ def dumps(obj: Any) -> str:
 
 _scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 _JSON_SPACE = " \t\n\r"  # the whitespace JSON allows around a value
-# orjson reads an integer beyond 64 bits as a float (json.loads: an int); such a literal has 19 digits or
-# more, so a line with a run of 19 digits (in a number or a string) is left to json
-_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 19
 
 
-def _parse_line(line: str) -> tuple[bool, Any]:
-    """(True, value) for a line holding one JSON value, (False, None) otherwise: parsed as json.loads would."""
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        if _LONG_RUN not in line.encode("utf-8").translate(_DIGITS):
-            return True, obj
-    try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
-        obj, end = _scan(line, 0)
-    except (StopIteration, json.JSONDecodeError):
-        return False, None
-    if line[end:].strip(_JSON_SPACE):
-        return False, None
-    return True, obj
-
-
-def iter_json_text_lines(path: str | Path) -> Iterator[tuple[int, Any, str]]:
-    """Yield (line number, parsed object, the line's text) for each non-blank line; bad JSON names file and line."""
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
@@ -62,24 +38,22 @@ def iter_json_text_lines(path: str | Path) -> Iterator[tuple[int, Any, str]]:
         lineno = 0
         try:
             for lineno, line in enumerate(handle, start=1):
-                parsed, obj = _parse_line(line)
-                if parsed:
-                    yield lineno, obj, line
-                    continue
+                try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
+                    obj, end = _scan(line, 0)
+                except (StopIteration, json.JSONDecodeError):
+                    pass
+                else:
+                    if not line[end:].strip(_JSON_SPACE):
+                        yield lineno, obj
+                        continue
                 if not line.strip():
                     continue
                 try:
-                    yield lineno, json.loads(line), line
+                    yield lineno, json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
         except UnicodeDecodeError:
             raise KhabarError(f"{path}:{lineno + 1}: not UTF-8 text") from None
-
-
-def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
-    for lineno, obj, _ in iter_json_text_lines(path):
-        yield lineno, obj
 
 
 def read_records(path: str | Path, parse: Callable[[Any, str], T]) -> list[T]:

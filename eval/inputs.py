@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from annotation.dataset import fingerprint as gold_fingerprint
 from annotation.dataset import gold_files, gold_record
 from annotation.errors import KhabarError
-from annotation.jsonl import dumps, iter_json_lines, iter_json_text_lines
+from annotation.jsonl import dumps, iter_json_lines
 from annotation.model import Annotated, Article, Claim, FormatError, Mention, Prediction, Span
 from annotation.scheme import Scheme
 from eval.alignment import AlignConfig, AlignReport, align_prediction
@@ -56,28 +55,6 @@ _ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
 
 def _CANONICAL_JSON(obj: Any) -> str:  # noqa: N802
     return "".join(_ENCODER(obj, 0)) if _ENCODER is not None else json.dumps(obj, ensure_ascii=False)
-
-
-def _canonical_bytes(obj: Any, line: str) -> bytes:
-    """``_CANONICAL_JSON(obj)`` in UTF-8, for ``obj`` parsed from ``line``: the line itself when it is that text.
-
-    orjson writes strings, integers, true, false and null as json.dumps does (floats too, except
-    where orjson's text holds 'e-' or '0.0000': those lines are left to json), with no space after
-    its separators. A space after every ',' and '":' gives json.dumps's layout, unless a string
-    holds ',' or '":' (the space then lands inside the string): that text parses to a different
-    value, so it cannot equal ``line``, which parses to ``obj``. Equal to the line: it is the
-    canonical text; otherwise (a comma in the text, another layout) json.dumps gives it."""
-    raw = line.encode("utf-8")
-    if raw.endswith(b"\n"):
-        raw = raw[:-1]
-    try:
-        compact = orjson.dumps(obj)
-    except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates: json's encoder
-        compact = None
-    if compact is not None and b"e-" not in compact and b"0.0000" not in compact \
-            and compact.replace(b",", b", ").replace(b'":', b'": ') == raw:
-        return raw
-    return _CANONICAL_JSON(obj).encode("utf-8")
 CHUNK = 4096  # lines whose mentions are checked together
 _START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
 
@@ -115,19 +92,17 @@ class _Chunk:
         self.lines: list[int] = []
         self.mentions: list[list[Any]] = []
         self.objects: list[Any] = []  # gold: the parsed lines (for their canonical text)
-        self.texts: list[str] = []  # gold: the lines' own text
 
     def __len__(self) -> int:
         return len(self.docs)
 
-    def add(self, doc: int, line: int, obj: Any, mentions: list[Any] | None = None, text: str = "") -> None:
-        """A line: its article, number, parsed object and text (gold) and mentions (by default the object's entities)."""
+    def add(self, doc: int, line: int, obj: Any, mentions: list[Any] | None = None) -> None:
+        """A line: its article, number, parsed object (gold) and mentions (by default the object's entities)."""
         self.docs.append(doc)
         self.lines.append(line)
         self.mentions.append(obj["entities"] if mentions is None else mentions)
         if mentions is None:
             self.objects.append(obj)
-            self.texts.append(text)
 
     def flat(self) -> tuple[list[Any], np.ndarray]:
         """Every mention of the chunk, and the position in the chunk of each one's line."""
@@ -366,10 +341,10 @@ class _Digest:
         self.hash = hashlib.sha256()
         self.last = ""
         self.count = 0
-        self.replay = replay  # replay(n): (id, canonical line in UTF-8) of the first n articles again
-        self.kept: list[tuple[str, bytes]] | None = None
+        self.replay = replay  # replay(n): (id, canonical line) of the first n articles again
+        self.kept: list[tuple[str, str]] | None = None
 
-    def feed(self, ids: list[str], lines: list[bytes]) -> None:
+    def feed(self, ids: list[str], lines: list[str]) -> None:
         if not ids:
             return
         if self.kept is None and (ids[0] < self.last or any(a > b for a, b in zip(ids, ids[1:]))):
@@ -377,7 +352,7 @@ class _Digest:
         if self.kept is not None:
             self.kept.extend(zip(ids, lines))
         else:
-            self.hash.update(b"\n".join(lines) + b"\n")
+            self.hash.update(("\n".join(lines) + "\n").encode("utf-8"))
             self.last = ids[-1]
         self.count += len(ids)
 
@@ -385,7 +360,7 @@ class _Digest:
         if self.kept is not None:
             self.hash = hashlib.sha256()
             for _, line in sorted(self.kept, key=lambda x: x[0]):
-                self.hash.update(line)
+                self.hash.update(line.encode("utf-8"))
                 self.hash.update(b"\n")
         return self.hash.hexdigest()[:8]
 
@@ -397,26 +372,26 @@ def read_gold(path: str | Path, split: str | None = None) -> Gold:
     files = gold_files(Path(path), split)
     gold = Gold()
 
-    def replay(n: int) -> Iterator[tuple[str, bytes]]:
+    def replay(n: int) -> Iterator[tuple[str, str]]:
         lines = ((f, lineno, obj) for f in files for lineno, obj in iter_json_lines(f))
         for f, lineno, obj in itertools.islice(lines, n):
-            yield str(obj["id"]), _model_line(None, obj, f"{f}:{lineno}: ").encode("utf-8")
+            yield str(obj["id"]), _model_line(None, obj, f"{f}:{lineno}: ")
 
     digest = _Digest(replay)
     with gc_paused():
         for file in files:
             chunk = _Chunk()  # canonical-looking lines, their mentions checked together
-            for lineno, obj, text in iter_json_text_lines(file):
+            for lineno, obj in iter_json_lines(file):
                 claims = _canonical_article(obj)
                 if claims is None:  # the model's parser; the lines before it go first (file order)
                     _flush_gold(gold, chunk, file, digest)
                     chunk = _Chunk()
                     where = f"{file}:{lineno}: "
                     line = _model_line(gold, obj, where)
-                    digest.feed([gold.ids[-1]], [line.encode("utf-8")])
+                    digest.feed([gold.ids[-1]], [line])
                     continue
                 i = gold.article(obj["id"], obj["text"], f"{file}:{lineno}: ", claims)
-                chunk.add(i, lineno, obj, text=text)
+                chunk.add(i, lineno, obj)
                 if len(chunk) >= CHUNK:
                     _flush_gold(gold, chunk, file, digest)
                     chunk = _Chunk()
@@ -432,13 +407,13 @@ def _flush_gold(gold: Gold, chunk: _Chunk, file: Path, digest: _Digest) -> None:
         lines = []
         for p, obj in enumerate(chunk.objects):
             if ok[p]:
-                lines.append(_canonical_bytes(obj, chunk.texts[p]))
+                lines.append(_CANONICAL_JSON(obj))
                 continue
             # mentions not in the canonical form: the model checks them and gives the canonical line
             where = f"{file}:{chunk.lines[p]}: "
             mentions = [Mention.from_dict(m, f"{where}entities[{k}]: ") for k, m in enumerate(obj["entities"])]
             gold.add_mentions(chunk.docs[p], [(m.start, m.end, m.label, m.entity) for m in mentions], where)
-            lines.append(_model_line(None, obj, where).encode("utf-8"))
+            lines.append(_model_line(None, obj, where))
     except FormatError as exc:
         raise KhabarError(str(exc)) from None
     digest.feed([gold.ids[i] for i in chunk.docs], lines)
