@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.arabic import has_arabic
+from annotation.validation import Problem
 
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 SIDECAR_SUFFIX = ".meta.json"
@@ -33,23 +34,6 @@ _MAGIC = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff":
 _CONTROL = set(range(0, 9)) | set(range(14, 32))
 _BINARY_CONTROL_SHARE = 0.02
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One bad input: where (``file`` or ``file:line``) and what is wrong, with what to do."""
-
-    place: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.place}: {self.message}"
-
-    @property
-    def file(self) -> str:
-        """The file part of ``place`` (without a line number)."""
-        head, _, tail = self.place.rpartition(":")
-        return head if head and tail.isdigit() else self.place
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,20 @@ from annotation.scheme import Scheme
 
 @dataclass(frozen=True)
 class Problem:
-    """One defect: ``where`` names the document and the item (``doc-1 entities[3] (e4)``)."""
+    """One defect: ``where`` names the place — a document and item (``doc-1 entities[3] (e4)``),
+    or a file and line (``raw/a.jsonl:3``) — and ``message`` says what is wrong."""
 
     where: str
     message: str
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+    @property
+    def file(self) -> str:
+        """The file part of a ``file:line`` place (the place itself when it has no line number)."""
+        head, _, tail = self.where.rpartition(":")
+        return head if head and tail.isdigit() else self.where
 
 
 def check_span(span: Span, text: str, where: str) -> list[Problem]:

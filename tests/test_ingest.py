@@ -177,7 +177,7 @@ def test_same_id_twice_is_reported(tmp_path: Path) -> None:
     report = ingest([tmp_path / "one", tmp_path / "two"])
     assert [a.id for a in report.articles] == ["x"]
     [problem] = report.problems
-    assert problem.place == str(tmp_path / "two" / "x.txt") and "already used by" in problem.message
+    assert problem.where == str(tmp_path / "two" / "x.txt") and "already used by" in problem.message
 
 
 # --- bad input ---------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def test_byte_order_marks_are_read(tmp_path: Path, name: str, encode) -> None:
 def test_unreadable_encoding_suggests_windows_1256(tmp_path: Path) -> None:
     write(tmp_path, "legacy.txt", CP1256)
     [problem] = ingest([tmp_path / "legacy.txt"]).problems
-    assert problem.place.endswith("legacy.txt:3")
+    assert problem.where.endswith("legacy.txt:3")
     assert "Windows-1256" in problem.message and "column 1" in problem.message
 
 
