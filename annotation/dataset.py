@@ -59,13 +59,104 @@ def gold_record(doc: Annotated) -> dict[str, Any]:
     return record
 
 
-def fingerprint(docs: Iterable[Annotated]) -> str:
-    """A short hash of the gold content, independent of file layout and split: part of every signature."""
-    digest = hashlib.sha256()
-    for doc in sorted(docs, key=lambda d: d.id):
-        digest.update(dumps(gold_record(doc)).encode("utf-8"))
-        digest.update(b"\n")
+def _arrow_type(kind: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(kind, str):
+        return {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}[kind]
+    if isinstance(kind, list):  # a list of structs
+        return pa.list_(_arrow_type(kind[0]))
+    if isinstance(kind, tuple):  # a list of scalars
+        return pa.list_(_arrow_type(kind[0]))
+    return pa.struct([(name, _arrow_type(k)) for name, k in kind.items()])
+
+
+def gold_schema() -> Any:
+    """The gold features (:data:`GOLD_FIELDS`) as a pyarrow schema: how ``datasets`` and the scorer read a split."""
+    import pyarrow as pa
+
+    return pa.schema([(name, _arrow_type(kind)) for name, kind in GOLD_FIELDS.items()])
+
+
+def gold_table(records: Sequence[dict[str, Any]]) -> Any:
+    """Gold records (:func:`gold_record`) as a pyarrow table of :func:`gold_schema`; a record that does not fit
+    the features is an error naming its document."""
+    import pyarrow as pa
+
+    schema = gold_schema()
+    try:
+        return pa.Table.from_pylist(list(records), schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        for record in records:
+            try:
+                pa.Table.from_pylist([record], schema=schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise KhabarError(f"gold document {record.get('id')!r} does not fit the gold features ({exc}) — "
+                                  "ids, cluster ids and texts are strings, offsets integers; "
+                                  "'khabar validate' lists what to fix") from None
+        raise
+
+
+def _feed(streams: dict[str, Any], path: str, array: Any) -> None:
+    """Hash an Arrow array by its values, one stream per leaf of the type (so that how a column is cut
+    in chunks does not matter): structs by their fields, lists by their lengths and then their items
+    (a null list counts as empty, a null struct as one whose fields are null), scalars by validity and
+    value, strings as UTF-8."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def stream(name: str) -> Any:
+        if name not in streams:
+            streams[name] = hashlib.sha256()
+        return streams[name]
+
+    kind = array.type
+    if pa.types.is_struct(kind):
+        for field_, child in zip(kind, array.flatten()):
+            _feed(streams, f"{path}.{field_.name}", child)
+        return
+    if pa.types.is_list(kind):
+        stream(f"{path}#").update(pc.fill_null(pc.list_value_length(array), 0).to_numpy().astype("<i8").tobytes())
+        _feed(streams, f"{path}[]", array.flatten())
+        return
+    stream(f"{path}?").update(np.asarray(array.is_valid(), dtype=np.uint8).tobytes())
+    if pa.types.is_string(kind):
+        filled = pc.fill_null(array, "")
+        stream(f"{path}#").update(pc.binary_length(filled).to_numpy().astype("<i8").tobytes())
+        _, offsets, data = filled.buffers()
+        bounds = np.frombuffer(offsets, dtype=np.int32)[filled.offset:filled.offset + len(filled) + 1]
+        if len(filled):
+            stream(path).update(memoryview(data)[int(bounds[0]):int(bounds[-1])])
+        return
+    stream(path).update(pc.fill_null(array.cast(pa.int64()), 0).to_numpy().astype("<i8").tobytes())
+
+
+def table_fingerprint(table: Any) -> str:
+    """A short hash of a gold table's content (:func:`gold_schema`), in id order: independent of file
+    layout, split, line order and how the table is cut in chunks."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = table.select(list(GOLD_FIELDS)).cast(gold_schema())
+    ids = table["id"]
+    if len(ids) > 1 and not pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():
+        table = table.take(pc.sort_indices(ids))
+    streams: dict[str, Any] = {}
+    for name in GOLD_FIELDS:
+        column = table[name]
+        for chunk in column.chunks or [pa.array([], type=column.type)]:
+            _feed(streams, name, chunk)
+    digest = hashlib.sha256(b"khabar gold fingerprint 2\n")
+    for name, stream in streams.items():
+        digest.update(f"{name} {stream.hexdigest()}\n".encode("utf-8"))
     return digest.hexdigest()[:8]
+
+
+def fingerprint(docs: Iterable[Annotated]) -> str:
+    """A short hash of the gold content, independent of file layout, split and order: part of every
+    signature. The content is the documents as the gold features hold them (:func:`table_fingerprint`)."""
+    return table_fingerprint(gold_table([gold_record(doc) for doc in docs]))
 
 
 def split_by_group(docs: Sequence[Annotated], *, test_fraction: float = DEFAULT_TEST_FRACTION,

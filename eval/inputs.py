@@ -1,11 +1,15 @@
 """Scoring inputs: gold documents and predictions, checked against each other, as light columns.
 
-The scorer reads JSON lines straight into compact columns of mentions (document, start, end,
-label) and keeps model objects only for what is rare (claims, predictions that need
-alignment), so that 100,000 documents score in seconds. Lines are read in chunks: the
-mentions of the lines in the usual shape are checked together with whole-list operations
-(types, offsets, labels); a line in any other shape goes through the model's own parser
-(``Annotated.from_dict`` / ``Prediction.from_dict``), whose errors name the field.
+The scorer keeps mentions as compact columns (document, start, end, label) and model objects
+only for what is rare (claims, predictions that need alignment), so that 100,000 documents
+score in seconds. Each file is read in one of two ways, with the same result:
+
+- **columnar** (pyarrow's JSON reader, every mention checked with whole-array operations), when
+  the file is regular: one JSON object per line, in the gold features' types
+  (:func:`annotation.dataset.gold_schema`), predictions with integer offsets and no claims;
+- **line by line** through the model's parser (``Annotated.from_dict`` / ``Prediction.from_dict``)
+  otherwise. The columnar path never reports an error itself: on anything it does not accept
+  it steps aside and the line-by-line reader names the file, line and field.
 
 Bad input (an error naming the file and line): invalid JSON, a prediction for an article
 that is not in the gold, two different lines for one article, offsets outside the text,
@@ -27,36 +31,23 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from annotation.dataset import fingerprint as gold_fingerprint
-from annotation.dataset import gold_files, gold_record
+from annotation.dataset import gold_files, gold_record, gold_schema, gold_table, table_fingerprint
 from annotation.errors import KhabarError
-from annotation.jsonl import dumps, iter_json_lines
-from annotation.model import Annotated, Article, Claim, FormatError, Mention, Prediction, Span
+from annotation.jsonl import iter_json_lines
+from annotation.model import Annotated, Claim, FormatError, Mention, Prediction, Span
 from annotation.scheme import Scheme
 from eval.alignment import AlignConfig, AlignReport, align_prediction
 from eval.entities import Columns
 from eval.labelmap import IDENTITY, LabelMap
 
-GOLD_KEYS = tuple(gold_record(Annotated(Article(id="", text=""))))
-MENTION_KEYS = tuple(Mention(label="").to_dict())
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
-# annotation.jsonl.dumps's encoding, without the reference-cycle check (JSON-parsed objects have no
-# cycles): the same text, twice as fast for the gold fingerprint
-_ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-    None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
-) if json.encoder.c_make_encoder is not None else None  # type: ignore[attr-defined]
-
-
-def _CANONICAL_JSON(obj: Any) -> str:  # noqa: N802
-    return "".join(_ENCODER(obj, 0)) if _ENCODER is not None else json.dumps(obj, ensure_ascii=False)
-CHUNK = 4096  # lines whose mentions are checked together
-_START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
+_BLOCK = 1 << 24  # bytes per block when checking a file's lines, and pyarrow's JSON block size
 
 
 @contextmanager
@@ -84,38 +75,80 @@ def _bad_label(label: Any) -> bool:
     return not isinstance(label, str) or not label or "." in label
 
 
-class _Chunk:
-    """Lines on the fast path whose mentions are checked together: (document, line number, mentions)."""
+# ---------------------------------------------------------------------------- the columnar path
 
-    def __init__(self) -> None:
-        self.docs: list[int] = []
-        self.lines: list[int] = []
-        self.mentions: list[list[Any]] = []
-        self.objects: list[Any] = []  # gold: the parsed lines (for their canonical text)
+class _Irregular(Exception):
+    """The columnar path steps aside: the line-by-line reader decides (and names any error)."""
 
-    def __len__(self) -> int:
-        return len(self.docs)
 
-    def add(self, doc: int, line: int, obj: Any, mentions: list[Any] | None = None) -> None:
-        """A line: its article, number, parsed object (gold) and mentions (by default the object's entities)."""
-        self.docs.append(doc)
-        self.lines.append(line)
-        self.mentions.append(obj["entities"] if mentions is None else mentions)
-        if mentions is None:
-            self.objects.append(obj)
+def _object_lines(path: Path) -> int:
+    """The number of lines of a file in which every line starts with ``{`` (so that pyarrow's row k is
+    line k + 1: pyarrow would skip a blank line and read two objects on one line); else _Irregular."""
+    lines = starts = 0
+    last = b"\n"
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                lines += block.count(b"\n")
+                starts += block.count(b"\n{") + (last == b"\n" and block[:1] == b"{")
+                last = block[-1:]
+    except OSError:
+        raise _Irregular from None
+    if last != b"\n":
+        lines += 1  # a last line without its newline
+    if lines == 0 or starts != lines:
+        raise _Irregular
+    return lines
 
-    def flat(self) -> tuple[list[Any], np.ndarray]:
-        """Every mention of the chunk, and the position in the chunk of each one's line."""
-        sizes = np.fromiter(map(len, self.mentions), dtype=np.int64, count=len(self.mentions))
-        return list(itertools.chain.from_iterable(self.mentions)), np.repeat(np.arange(len(sizes)), sizes)
 
-    def first_bad(self, bad: np.ndarray, owner: np.ndarray) -> tuple[int, int, int]:
-        """(flat index, line number, index within its line) of the first flagged mention."""
-        k = int(np.flatnonzero(bad)[0])
-        p = int(owner[k])
-        before = int(np.count_nonzero(owner[:k] == p))
-        return k, self.lines[p], before
+def _arrow_read(path: Path, schema: Any) -> Any:
+    """A JSON lines file as a pyarrow table of ``schema`` (unknown fields ignored, as the model does), one
+    row per line; _Irregular if pyarrow refuses it (a type other than the schema's, bad JSON or UTF-8)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
 
+    lines = _object_lines(path)
+    try:
+        table = pj.read_json(path, read_options=pj.ReadOptions(block_size=_BLOCK),
+                             parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
+        raise _Irregular from None
+    if table.num_rows != lines:
+        raise _Irregular
+    return table
+
+
+def _column(table: Any, name: str) -> Any:
+    """A top-level column as one array."""
+    column = table[name]
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _mentions(column: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    """A list<struct> column of mentions: per row its number of mentions, and the mentions' fields as
+    Arrow arrays (a null mention has null fields); _Irregular when an offset or a label is missing."""
+    import pyarrow.compute as pc
+
+    sizes = pc.fill_null(pc.list_value_length(column), 0).to_numpy().astype(np.int64)
+    flat = column.flatten()
+    fields = dict(zip((f.name for f in flat.type), flat.flatten()))
+    if fields["start"].null_count or fields["end"].null_count or fields["label"].null_count:
+        raise _Irregular
+    return sizes, fields
+
+
+def _ints(array: Any) -> np.ndarray:
+    return array.to_numpy().astype(np.int64)
+
+
+def _codes(labels: Any, code: Any) -> np.ndarray:
+    """Label codes of an Arrow string array: ``code(name)`` once per distinct label, in order of appearance."""
+    encoded = labels.dictionary_encode()
+    table = np.asarray([code(name) for name in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
+    return table[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+
+
+# ---------------------------------------------------------------------------- mentions as columns
 
 class _Column:
     """Mentions as typed arrays, gathered in pieces (no Python object per number once taken)."""
@@ -145,12 +178,63 @@ class _Column:
 
 # ---------------------------------------------------------------------------- gold
 
+class TextColumn(Sequence[str]):
+    """Article texts kept in Arrow memory (the columnar reader's); a text becomes a Python string when
+    it is asked for (claims, alignment, the error report), not before."""
+
+    def __init__(self) -> None:
+        self._chunks: list[Any] = []
+        self._array: Any = None
+
+    def extend(self, chunks: Sequence[Any]) -> None:
+        self._chunks += chunks
+        self._array = None
+
+    def _all(self) -> Any:
+        if self._array is None:
+            import pyarrow as pa
+
+            self._array = pa.chunked_array(self._chunks, type=pa.string())
+        return self._array
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self._chunks)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return self._all()[i].to_pylist()
+        return self._all()[i].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in self._chunks:
+            yield from chunk.to_pylist()
+
+    def lengths(self) -> np.ndarray:
+        """Each text's length in code points (as ``len``)."""
+        import pyarrow.compute as pc
+
+        return pc.utf8_length(self._all()).to_numpy().astype(np.int64) if len(self) else np.zeros(0, np.int64)
+
+
+def _check_claims(claims: Sequence[Claim], length: int, where: str) -> None:
+    """A gold claim's content, source and cue need offsets inside the text."""
+    for k, claim in enumerate(claims):
+        for name, span in (("", claim.span), (" source", claim.source), (" cue", claim.cue)):
+            if span is None:
+                continue
+            if span.start is None or span.end is None:
+                raise KhabarError(f"{where}claims[{k}]{name}: a gold span needs offsets")
+            problem = span_problem(span.start, span.end, length)
+            if problem:
+                raise KhabarError(f"{where}claims[{k}]{name}: {problem}")
+
+
 @dataclass
 class Gold:
     """The gold documents as columns: one entry per article, mentions as flat columns."""
 
     ids: list[str] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] | TextColumn = field(default_factory=list)
     where: list[str] = field(default_factory=list)
     claims: list[tuple[Claim, ...]] = field(default_factory=list)
     clusters: list[dict[str, list[Span]]] = field(default_factory=list)
@@ -162,6 +246,12 @@ class Gold:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def lengths(self) -> np.ndarray:
+        """The length of each article's text, in code points."""
+        if isinstance(self.texts, TextColumn):
+            return self.texts.lengths()
+        return np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
 
     def labels(self) -> list[str]:
         """The labels of the gold mentions, sorted."""
@@ -194,20 +284,11 @@ class Gold:
         """Register an article (its mentions come separately); checks its claims' offsets."""
         if doc_id in self.index:
             raise KhabarError(f"{where}duplicate gold article id {doc_id!r} (also at {self.where[self.index[doc_id]]})")
-        n = len(text)
-        for k, claim in enumerate(claims):
-            for name, span in (("", claim.span), (" source", claim.source), (" cue", claim.cue)):
-                if span is None:
-                    continue
-                if span.start is None or span.end is None:
-                    raise KhabarError(f"{where}claims[{k}]{name}: a gold span needs offsets")
-                problem = span_problem(span.start, span.end, n)
-                if problem:
-                    raise KhabarError(f"{where}claims[{k}]{name}: {problem}")
+        _check_claims(claims, len(text), where)
         i = len(self.ids)
         self.index[doc_id] = i
         self.ids.append(doc_id)
-        self.texts.append(text)
+        self.texts.append(text)  # type: ignore[union-attr]
         self.where.append(where.rstrip(": "))
         self.claims.append(claims)
         self.clusters.append({})
@@ -234,56 +315,53 @@ class Gold:
         i = self.article(doc.id, doc.text, where, doc.claims)
         self.add_mentions(i, [(m.start, m.end, m.label, m.entity) for m in doc.entities], where)
 
-    def take_chunk(self, chunk: _Chunk, file: Path) -> list[bool]:
-        """Add the mentions of a chunk of canonical-looking lines; per line: were its mentions canonical?
-        Lines whose mentions are not are left to the caller (the model's parser)."""
-        flat, owner = chunk.flat()
-        if not flat:
-            return [True] * len(chunk)
-        # canonical: a dict with the model's keys in order, integer offsets, a string label (the other
-        # values are not type-checked here: that is validation's job, and they do not change the text)
-        if set(map(type, flat)) == {dict} and set(map(tuple, flat)) == {MENTION_KEYS}:
-            ok = [True] * len(chunk)
-        else:
-            ok = [all(type(e) is dict and tuple(e) == MENTION_KEYS for e in mentions) for mentions in chunk.mentions]
-            keep = np.asarray(ok, dtype=bool)[owner]
-            flat = [e for e, k in zip(flat, keep.tolist()) if k]
-            owner = owner[keep]
-        if not flat:
-            return ok
-        start_list, end_list, labels = list(map(_START, flat)), list(map(_END, flat)), list(map(_LABEL, flat))
-        if set(map(type, start_list)) != {int} or set(map(type, end_list)) != {int} or set(map(type, labels)) != {str}:
-            wrong = [type(a) is not int or type(b) is not int or type(c) is not str
-                     for a, b, c in zip(start_list, end_list, labels)]
-            k, line, position = chunk.first_bad(np.asarray(wrong), owner)
-            where = f"{file}:{line}: entities[{position}]: "
-            try:
-                Mention.from_dict(flat[k], where)
-            except FormatError as exc:
-                raise KhabarError(str(exc)) from None
-            raise KhabarError(f"{where}a gold mention needs offsets")
-        starts = np.asarray(start_list, dtype=np.int64)
-        ends = np.asarray(end_list, dtype=np.int64)
-        docs = np.asarray(chunk.docs, dtype=np.int64)[owner]
-        lengths = np.asarray([len(self.texts[i]) for i in chunk.docs], dtype=np.int64)[owner]
-        bad = (starts < 0) | (ends > lengths) | (starts >= ends)
-        if bad.any():
-            k, line, position = chunk.first_bad(bad, owner)
-            raise KhabarError(f"{file}:{line}: entities[{position}]: "
-                              f"{span_problem(int(starts[k]), int(ends[k]), int(lengths[k]))}")
-        for label in set(labels):
-            if _bad_label(label):
-                k, line, position = chunk.first_bad(np.asarray([x == label for x in labels]), owner)
-                raise KhabarError(f"{file}:{line}: entities[{position}]: label {label!r} cannot be scored "
-                                  "(empty, or contains '.')")
-        code = {label: self.code(label) for label in set(labels)}
-        self.mentions.extend(docs, starts, ends, [code[label] for label in labels])
-        for p, i in enumerate(chunk.docs):
-            if ok[p] and self.claims[i]:
-                for e in chunk.mentions[p]:
-                    if e["entity"] is not None:
-                        self.clusters[i].setdefault(str(e["entity"]), []).append(Span(e["start"], e["end"]))
-        return ok
+    def take_table(self, file: Path, table: Any) -> None:
+        """Add a gold split read by pyarrow (:func:`_arrow_read`, :func:`gold_schema`); _Irregular on anything
+        the model's parser would read differently or refuse, so that the line-by-line reader names it."""
+        import pyarrow.compute as pc
+
+        ids, texts, lang = _column(table, "id"), table["text"], _column(table, "lang")
+        if ids.null_count or texts.null_count or lang.null_count or pc.any(pc.equal(lang, "")).as_py():
+            raise _Irregular  # the model fills in a missing language; ids and texts are required
+        sizes, mention = _mentions(_column(table, "entities"))
+        starts, ends, labels = _ints(mention["start"]), _ints(mention["end"]), mention["label"]
+        claim_rows = np.flatnonzero(pc.fill_null(pc.list_value_length(_column(table, "claims")), 0).to_numpy())
+        first = len(self.ids)
+        lengths = pc.utf8_length(texts).to_numpy().astype(np.int64)
+        rows = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        if ((starts < 0) | (ends > lengths[rows]) | (starts >= ends)).any():
+            raise _Irregular
+        if any(_bad_label(name) for name in labels.unique().to_pylist()):
+            raise _Irregular
+        doc_ids = ids.to_pylist()
+        if len(set(doc_ids)) != len(doc_ids) or not self.index.keys().isdisjoint(doc_ids):
+            raise _Irregular  # a duplicate id
+        name = str(file)
+        claims: dict[int, tuple[Claim, ...]] = {}
+        for row in claim_rows.tolist():
+            where = f"{name}:{row + 1}: "
+            claims[row] = tuple(Claim.from_dict(c, f"{where}claims[{k}]: ")
+                                for k, c in enumerate(table["claims"][row].as_py()))
+            _check_claims(claims[row], int(lengths[row]), where)
+        if self.texts and not isinstance(self.texts, TextColumn):
+            raise _Irregular  # articles read line by line come first: keep to that reader
+        if not isinstance(self.texts, TextColumn):
+            self.texts = TextColumn()
+        self.texts.extend(texts.chunks)
+        self.index.update(zip(doc_ids, range(first, first + len(doc_ids))))
+        self.ids += doc_ids
+        self.where += [f"{name}:{row}" for row in range(1, len(doc_ids) + 1)]
+        self.claims += [claims.get(row, ()) for row in range(len(doc_ids))]
+        self.clusters += [{} for _ in doc_ids]
+        self.mentions.extend(rows + first, starts, ends, _codes(labels, self.code))
+        if claims:  # the clusters of the mentions, for claim sources
+            bounds = np.concatenate([[0], np.cumsum(sizes)])
+            entity = mention["entity"]
+            for row in claims:
+                lo, hi = int(bounds[row]), int(bounds[row + 1])
+                for s, e, cluster in zip(starts[lo:hi].tolist(), ends[lo:hi].tolist(), entity[lo:hi].to_pylist()):
+                    if cluster is not None:
+                        self.clusters[first + row].setdefault(str(cluster), []).append(Span(s, e))
 
 
 def gold_from_documents(docs: Sequence[Annotated]) -> Gold:
@@ -296,127 +374,46 @@ def gold_from_documents(docs: Sequence[Annotated]) -> Gold:
     return gold
 
 
-def _canonical_article(obj: Any) -> tuple[Claim, ...] | None:
-    """The claims of a gold line whose article part and claims are in khabar's canonical form
-    (what ``gold_record(Annotated.from_dict(obj))`` gives back unchanged), else None. Its
-    mentions are checked afterwards, a chunk of lines at a time."""
-    if type(obj) is not dict or tuple(obj) != GOLD_KEYS:
-        return None
-    if type(obj["id"]) is not str or type(obj["text"]) is not str or type(obj["annotation"]) is not dict:
-        return None
-    if not obj["lang"] or type(obj["lang"]) is not str or type(obj["claims"]) is not list \
-            or type(obj["entities"]) is not list:
-        return None
-    for key in ("title", "source", "url", "published"):
-        if obj[key] is not None and type(obj[key]) is not str:
-            return None
-    claims = []
-    for c in obj["claims"]:
-        try:
-            claim = Claim.from_dict(c)
-        except FormatError:
-            return None
-        if dumps(claim.to_dict()) != dumps(c):
-            return None
-        claims.append(claim)
-    return tuple(claims)
-
-
-def _model_line(gold: Gold | None, obj: Any, where: str) -> str:
-    """A gold line through the model's parser (added to ``gold`` if given); its canonical JSON."""
-    try:
-        doc = Annotated.from_dict(obj, where)
-    except FormatError as exc:
-        raise KhabarError(str(exc)) from None
-    if gold is not None:
-        gold.add_document(doc, where)
-    return dumps(gold_record(doc))
-
-
-class _Digest:
-    """annotation.dataset.fingerprint, fed in file order: streamed while ids come in order, else
-    (from the first id out of order) every canonical line is kept and the lines are sorted at the end."""
-
-    def __init__(self, replay: Any) -> None:
-        self.hash = hashlib.sha256()
-        self.last = ""
-        self.count = 0
-        self.replay = replay  # replay(n): (id, canonical line) of the first n articles again
-        self.kept: list[tuple[str, str]] | None = None
-
-    def feed(self, ids: list[str], lines: list[str]) -> None:
-        if not ids:
-            return
-        if self.kept is None and (ids[0] < self.last or any(a > b for a, b in zip(ids, ids[1:]))):
-            self.kept = list(self.replay(self.count))
-        if self.kept is not None:
-            self.kept.extend(zip(ids, lines))
-        else:
-            self.hash.update(("\n".join(lines) + "\n").encode("utf-8"))
-            self.last = ids[-1]
-        self.count += len(ids)
-
-    def hexdigest(self) -> str:
-        if self.kept is not None:
-            self.hash = hashlib.sha256()
-            for _, line in sorted(self.kept, key=lambda x: x[0]):
-                self.hash.update(line.encode("utf-8"))
-                self.hash.update(b"\n")
-        return self.hash.hexdigest()[:8]
-
-
 def read_gold(path: str | Path, split: str | None = None) -> Gold:
-    """Read a gold split file or gold folder (all splits, or ``split``) into columns.
-
-    The fingerprint equals :func:`annotation.dataset.fingerprint` of the same documents."""
+    """Read a gold split file or gold folder (all splits, or ``split``) into columns: columnar when
+    every file is regular, else line by line through the model. The fingerprint equals
+    :func:`annotation.dataset.fingerprint` of the same documents."""
     files = gold_files(Path(path), split)
-    gold = Gold()
-
-    def replay(n: int) -> Iterator[tuple[str, str]]:
-        lines = ((f, lineno, obj) for f in files for lineno, obj in iter_json_lines(f))
-        for f, lineno, obj in itertools.islice(lines, n):
-            yield str(obj["id"]), _model_line(None, obj, f"{f}:{lineno}: ")
-
-    digest = _Digest(replay)
     with gc_paused():
-        for file in files:
-            chunk = _Chunk()  # canonical-looking lines, their mentions checked together
-            for lineno, obj in iter_json_lines(file):
-                claims = _canonical_article(obj)
-                if claims is None:  # the model's parser; the lines before it go first (file order)
-                    _flush_gold(gold, chunk, file, digest)
-                    chunk = _Chunk()
-                    where = f"{file}:{lineno}: "
-                    line = _model_line(gold, obj, where)
-                    digest.feed([gold.ids[-1]], [line])
-                    continue
-                i = gold.article(obj["id"], obj["text"], f"{file}:{lineno}: ", claims)
-                chunk.add(i, lineno, obj)
-                if len(chunk) >= CHUNK:
-                    _flush_gold(gold, chunk, file, digest)
-                    chunk = _Chunk()
-            _flush_gold(gold, chunk, file, digest)
-    gold.fingerprint = digest.hexdigest()
+        try:
+            return _columnar_gold(files)
+        except (_Irregular, KhabarError, FormatError):
+            pass
+        return _model_gold(files)
+
+
+def _columnar_gold(files: list[Path]) -> Gold:
+    import pyarrow as pa
+
+    gold = Gold()
+    tables = []
+    for file in files:
+        table = _arrow_read(file, gold_schema())
+        gold.take_table(file, table)
+        tables.append(table)
+    gold.fingerprint = table_fingerprint(pa.concat_tables(tables))
     return gold
 
 
-def _flush_gold(gold: Gold, chunk: _Chunk, file: Path, digest: _Digest) -> None:
-    """Take a chunk's mentions and feed its canonical lines to the digest, in order."""
-    try:
-        ok = gold.take_chunk(chunk, file)
-        lines = []
-        for p, obj in enumerate(chunk.objects):
-            if ok[p]:
-                lines.append(_CANONICAL_JSON(obj))
-                continue
-            # mentions not in the canonical form: the model checks them and gives the canonical line
-            where = f"{file}:{chunk.lines[p]}: "
-            mentions = [Mention.from_dict(m, f"{where}entities[{k}]: ") for k, m in enumerate(obj["entities"])]
-            gold.add_mentions(chunk.docs[p], [(m.start, m.end, m.label, m.entity) for m in mentions], where)
-            lines.append(_model_line(None, obj, where))
-    except FormatError as exc:
-        raise KhabarError(str(exc)) from None
-    digest.feed([gold.ids[i] for i in chunk.docs], lines)
+def _model_gold(files: list[Path]) -> Gold:
+    gold = Gold()
+    records = []
+    for file in files:
+        for lineno, obj in iter_json_lines(file):
+            where = f"{file}:{lineno}: "
+            try:
+                doc = Annotated.from_dict(obj, where)
+            except FormatError as exc:
+                raise KhabarError(str(exc)) from None
+            gold.add_document(doc, where)
+            records.append(gold_record(doc))
+    gold.fingerprint = table_fingerprint(gold_table(records))
+    return gold
 
 
 # ---------------------------------------------------------------------------- predictions
@@ -522,41 +519,69 @@ class PredictionReader:
             self._add_prediction(i, pred, where)
 
     def read_file(self, path: str | Path) -> None:
-        """Read a predictions JSON lines file."""
+        """Read a predictions JSON lines file: columnar when it is regular (integer offsets, no claims, one
+        line per gold article), else line by line."""
         path = self._path = Path(path)
-        chunk = _Chunk()
-        index, seen, out = self.gold.index, self.out.where, self.out
         with gc_paused():
+            if not self.out.lines:
+                try:
+                    self._take_table(path, _arrow_read(path, _prediction_schema()))
+                    return
+                except _Irregular:
+                    pass
             for lineno, obj in iter_json_lines(path):
-                if type(obj) is dict and type(obj.get("id")) is str and self._hashes is None:  # the usual line
-                    i = index.get(obj["id"])
-                    mentions = obj.get("entities") or []
-                    if i is not None and i not in seen and not obj.get("claims") and type(mentions) is list:
-                        seen[i] = f"{path}:{lineno}"
-                        self._origin[i] = lineno
-                        out.lines += 1
-                        chunk.add(i, lineno, None, mentions)
-                        if len(chunk) >= CHUNK:
-                            self._take_chunk(chunk, path)
-                            chunk = _Chunk()
-                        continue
                 where = f"{path}:{lineno}: "
                 if type(obj) is not dict:
                     raise KhabarError(f"{where}a prediction line must be a JSON object, not {type(obj).__name__}")
-                mentions = obj.get("entities") or []
-                if type(obj.get("id")) is str and not obj.get("claims") and type(mentions) is list:
-                    i = self._doc(obj["id"], where, obj, lineno)
-                    if i is not None:
-                        chunk.add(i, lineno, None, mentions)
-                else:
-                    pred = self._parse(obj, where)
-                    i = self._doc(pred.id, where, obj, lineno)
-                    if i is not None:
-                        self._add_prediction(i, pred, where)
-                if len(chunk) >= CHUNK:
-                    self._take_chunk(chunk, path)
-                    chunk = _Chunk()
-            self._take_chunk(chunk, path)
+                pred = self._parse(obj, where)
+                i = self._doc(pred.id, where, obj, lineno)
+                if i is not None:
+                    self._add_prediction(i, pred, where)
+
+    def _take_table(self, path: Path, table: Any) -> None:
+        """Take a predictions file read by pyarrow; _Irregular (before changing anything) on what the
+        line-by-line reader must see: claims, a mention without offsets or label, an article that is not
+        in the gold or comes twice, offsets outside the text, an unknown label."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = _column(table, "id")
+        if ids.null_count or pc.any(pc.greater(pc.list_value_length(_column(table, "claims")), 0)).as_py():
+            raise _Irregular
+        position = pc.index_in(ids, value_set=pa.array(self.gold.ids, type=pa.string()))
+        if position.null_count:
+            raise _Irregular
+        docs = _ints(position)
+        if len(np.unique(docs)) != len(docs):
+            raise _Irregular
+        sizes, mention = _mentions(_column(table, "entities"))
+        starts, ends = _ints(mention["start"]), _ints(mention["end"])
+        rows = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        owner = docs[rows]
+        if ((starts < 0) | (ends > self.gold.lengths()[owner]) | (starts >= ends)).any():
+            raise _Irregular
+        try:
+            codes = _codes(mention["label"], lambda label: self._label(label, ""))
+        except KhabarError:
+            raise _Irregular from None
+        out = self.out
+        texts = mention["text"]
+        if texts.null_count != len(texts):
+            bounds = np.concatenate([[0], np.cumsum(sizes)])
+            given = texts.to_pylist()
+            for k in np.flatnonzero(texts.is_valid().to_numpy(zero_copy_only=False)).tolist():
+                s, e, row = int(starts[k]), int(ends[k]), int(rows[k])
+                if codes[k] >= 0 and given[k] != self.gold.texts[int(owner[k])][s:e]:
+                    out.text_mismatch.append(f"{path}:{row + 1}: entities[{k - int(bounds[row])}]")
+        for row, i in enumerate(docs.tolist()):
+            out.where[i] = f"{path}:{row + 1}"
+            self._origin[i] = row + 1
+        out.lines += len(docs)
+        if (codes < 0).any():
+            dropped = codes < 0
+            out.dropped.update(pc.filter(mention["label"], pa.array(dropped)).to_pylist())
+            owner, starts, ends, codes = owner[~dropped], starts[~dropped], ends[~dropped], codes[~dropped]
+        out.mentions.extend(owner, starts, ends, codes)
 
     @staticmethod
     def _parse(obj: Any, where: str) -> Prediction:
@@ -564,61 +589,6 @@ class PredictionReader:
             return Prediction.from_dict(obj, where)
         except FormatError as exc:
             raise KhabarError(str(exc)) from None
-
-    def _take_chunk(self, chunk: _Chunk, path: Path) -> None:
-        """Take the mentions of a chunk of lines; a line whose mentions are not all in the usual
-        shape (integer offsets and a label) goes through the model's parser and alignment."""
-        flat, owner = chunk.flat()
-        if not flat:
-            return
-        starts = ends = labels = None
-        try:  # dict.get refuses anything that is not a dict
-            starts = list(map(dict.get, flat, itertools.repeat("start")))
-            ends = list(map(dict.get, flat, itertools.repeat("end")))
-            labels = list(map(dict.get, flat, itertools.repeat("label")))
-        except TypeError:
-            starts = None
-        else:
-            if set(map(type, starts)) != {int} or set(map(type, ends)) != {int} or set(map(type, labels)) != {str}:
-                starts = None
-        if starts is None:  # not all in the usual shape: line by line
-            for i, lineno, mentions in zip(chunk.docs, chunk.lines, chunk.mentions):
-                one = _Chunk()
-                one.add(i, lineno, None, mentions)
-                usual = all(type(e) is dict and type(e.get("start")) is int and type(e.get("end")) is int
-                            and type(e.get("label")) is str for e in mentions)
-                if usual:
-                    self._take_chunk(one, path)
-                else:
-                    where = f"{path}:{lineno}: "
-                    self._add_prediction(i, self._parse({"id": self.gold.ids[i], "entities": mentions}, where), where)
-            return
-        assert ends is not None and labels is not None
-        s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
-        lengths = np.asarray([len(self.gold.texts[i]) for i in chunk.docs], dtype=np.int64)[owner]
-        bad = (s < 0) | (e > lengths) | (s >= e)
-        if bad.any():
-            k, line, position = chunk.first_bad(bad, owner)
-            raise KhabarError(f"{path}:{line}: entities[{position}]: "
-                              f"{span_problem(int(s[k]), int(e[k]), int(lengths[k]))}")
-        for label in set(labels):
-            if label not in self._label_cache:
-                k, line, position = chunk.first_bad(np.asarray([x == label for x in labels]), owner)
-                self._label(label, f"{path}:{line}: entities[{position}]: ")
-        codes = np.fromiter(map(self._label_cache.__getitem__, labels), dtype=np.int64, count=len(labels))
-        texts = list(map(dict.get, flat, itertools.repeat("text")))
-        out = self.out
-        if texts.count(None) != len(texts):
-            for k, t in enumerate(texts):
-                if t is not None and codes[k] >= 0 and t != self.gold.texts[chunk.docs[owner[k]]][starts[k]:ends[k]]:
-                    _, line, position = chunk.first_bad(np.arange(len(texts)) == k, owner)
-                    out.text_mismatch.append(f"{path}:{line}: entities[{position}]")
-        docs = np.asarray(chunk.docs, dtype=np.int64)[owner]
-        if (codes < 0).any():
-            out.dropped.update(labels[k] for k in np.flatnonzero(codes < 0).tolist())
-            keep = codes >= 0
-            docs, s, e, codes = docs[keep], s[keep], e[keep], codes[keep]
-        out.mentions.extend(docs, s, e, codes)
 
     def _add_prediction(self, i: int, pred: Prediction, where: str) -> None:
         text = self.gold.texts[i]
@@ -703,3 +673,11 @@ def _needs_alignment(pred: Prediction) -> bool:
 
     return any(missing(m) for m in pred.entities) or any(
         missing(c) or missing(c.source) or missing(c.cue) or any(missing(v) for v in c.via) for c in pred.claims)
+
+
+def _prediction_schema() -> Any:
+    """What the columnar path reads of a prediction line (other fields are ignored, as the model does)."""
+    import pyarrow as pa
+
+    mention = pa.struct([("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
+    return pa.schema([("id", pa.string()), ("entities", pa.list_(mention)), ("claims", pa.list_(pa.struct([])))])

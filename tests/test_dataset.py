@@ -71,3 +71,52 @@ def test_shipped_gold_validates_and_loads(tmp_path: Path) -> None:
     assert seed.text.startswith("بوتين يقبل دعوة كيم كونج أون لزيارة كوريا الشمالية\n")
     card = (SHIPPED / "README.md").read_text(encoding="utf-8")
     assert load_scheme().version in card and "written for this project" in card
+
+
+def test_fingerprint_is_content_only_and_sees_every_field() -> None:
+    """Order and chunking do not change the fingerprint; any one value of any field does."""
+    import pyarrow as pa
+
+    from annotation.dataset import GOLD_FIELDS, gold_table, table_fingerprint
+
+    docs = load_gold(SHIPPED)
+    records = [gold_record(d) for d in docs]
+    base = fingerprint(docs)
+    table = gold_table(records)
+    assert table_fingerprint(table) == base == fingerprint(reversed(docs))
+    one_row_chunks = pa.Table.from_batches(table.to_batches(max_chunksize=1))
+    assert one_row_chunks["id"].num_chunks == len(docs) and table_fingerprint(one_row_chunks) == base
+    assert yaml_fingerprint(SHIPPED) == base  # the card records the shipped gold's fingerprint
+
+    seen = set()
+    changes = {
+        "text": lambda r: r.update(text=r["text"] + " "),
+        "title": lambda r: r.update(title=None),
+        "lang": lambda r: r.update(lang="en"),
+        "entities.start": lambda r: r["entities"][0].update(start=r["entities"][0]["start"] + 1),
+        "entities.label": lambda r: r["entities"][0].update(label="ORG" if r["entities"][0]["label"] != "ORG" else "GPE"),
+        "entities.entity": lambda r: r["entities"][0].update(entity="other"),
+        "entities (one fewer)": lambda r: r["entities"].pop(),
+        "claims.check_worthy": lambda r: r["claims"][0].update(check_worthy=not r["claims"][0]["check_worthy"]),
+        "claims.source": lambda r: r["claims"][0].update(source=None),
+        "annotation.adjudicated": lambda r: r["annotation"].update(adjudicated=True),
+        "a text moved between two fields": lambda r: r.update(title=(r["title"] or "") + "x", url=None),
+    }
+    for name, change in changes.items():
+        changed = [dict(r) for r in records]
+        target = next(i for i, r in enumerate(changed) if r["claims"] and r["entities"])
+        import copy
+        changed[target] = copy.deepcopy(changed[target])
+        change(changed[target])
+        value = table_fingerprint(gold_table(changed))
+        assert value != base, name
+        seen.add(value)
+    assert len(seen) == len(changes)
+    assert set(GOLD_FIELDS) <= set(records[0])
+
+
+def yaml_fingerprint(folder: Path) -> str:
+    import yaml
+
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    return yaml.safe_load(card.split("---\n")[1])["khabar"]["fingerprint"]

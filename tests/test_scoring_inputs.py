@@ -1,4 +1,5 @@
-"""Reading gold and predictions for scoring: the fast reader agrees with the model's, whatever the file looks like."""
+"""Reading gold and predictions for scoring: the columnar reader and the line-by-line reader give the same
+gold, predictions, fingerprint and errors, whatever the file looks like."""
 
 from __future__ import annotations
 
@@ -45,9 +46,18 @@ def variants(records):
             "out of order": shuffled, "mixed": [records[0], compact[1], *records[2:3], sparse[3], *records[4:]]}
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 4096])
-def test_fingerprint_and_mentions_equal_the_models(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(eval.inputs, "CHUNK", chunk)
+@pytest.fixture(params=["columnar", "line by line"])
+def reader(request, monkeypatch):
+    """Run a test with both readers: 'line by line' makes the columnar path step aside for every file."""
+    if request.param == "line by line":
+        def refuse(*args, **kwargs):
+            raise eval.inputs._Irregular
+
+        monkeypatch.setattr(eval.inputs, "_arrow_read", refuse)
+    return request.param
+
+
+def test_fingerprint_and_mentions_equal_the_models(tmp_path, reader):
     from annotation.dataset import gold_record
 
     records = [gold_record(d) for d in docs()]
@@ -62,7 +72,7 @@ def test_fingerprint_and_mentions_equal_the_models(tmp_path, monkeypatch, chunk)
         assert other["entities"] == base["entities"] and other["claims"] == base["claims"], name
 
 
-def test_gold_folder_with_interleaved_splits(tmp_path):
+def test_gold_folder_with_interleaved_splits(tmp_path, reader):
     from annotation.dataset import write_gold_folder
     from annotation.scheme import load_scheme
 
@@ -79,7 +89,7 @@ def test_gold_folder_with_interleaved_splits(tmp_path):
     (lambda r: r.update(id="d0"), "gold.jsonl:2: duplicate gold article id 'd0' (also at "),
     (lambda r: r.pop("text"), "gold.jsonl:2: missing field 'text'"),
 ])
-def test_bad_gold_names_the_line(tmp_path, mutate, message):
+def test_bad_gold_names_the_line(tmp_path, mutate, message, reader):
     from annotation.dataset import gold_record
 
     records = [gold_record(d) for d in docs(3)]
@@ -90,7 +100,7 @@ def test_bad_gold_names_the_line(tmp_path, mutate, message):
     assert message in str(info.value)
 
 
-def test_library_and_files_give_the_same_numbers(tmp_path):
+def test_library_and_files_give_the_same_numbers(tmp_path, reader):
     gold = docs()
     lines = [{"id": "d1", "entities": [{"start": 0, "end": 3, "label": "PERS"}]},
              {"id": "d2", "entities": [{"start": 0, "end": 3, "label": "ORG"}, {"label": "GPE", "text": "الصين"}],
@@ -107,7 +117,7 @@ def test_library_and_files_give_the_same_numbers(tmp_path):
     assert dict(from_files.per_document) == dict(from_objects.per_document)
 
 
-def test_errors_for_the_report(tmp_path):
+def test_errors_for_the_report(tmp_path, reader):
     gold_path = write_gold(tmp_path / "gold.jsonl", docs())
     pred_path = write_lines(tmp_path / "pred.jsonl", [
         {"id": "d1", "entities": [{"start": 0, "end": 3, "label": "ORG"}]},
@@ -124,3 +134,99 @@ def test_errors_for_the_report(tmp_path):
     assert mismatch["wrong"] == ["source", "claim_type"]
     assert sorted(e["kind"] for e in errors["d3"]) == ["boundary", "missed", "missed", "spurious"]
     assert "d0" not in errors  # nothing to find, nothing predicted
+
+
+def _gold_state(gold):
+    doc, start, end, label = gold.mentions.arrays()
+    return (gold.ids, list(gold.texts), gold.where, gold.claims, gold.clusters, gold.fingerprint,
+            [(d, s, e, gold.label_names[c]) for d, s, e, c in zip(doc.tolist(), start.tolist(), end.tolist(),
+                                                                  label.tolist())])
+
+
+def _prediction_state(preds):
+    columns = [c.tolist() for c in preds.mentions.arrays()]
+    return (columns, preds.where, preds.lines, dict(preds.dropped), preds.text_mismatch, preds.duplicate_mentions,
+            preds.duplicate_example, preds.labels)
+
+
+def test_the_two_readers_read_alike(tmp_path, monkeypatch):
+    """The shipped gold (claims, clusters, two splits) and a predictions file with texts that match and
+    that do not, a label the mapping drops and a repeated mention: the columnar reader takes both files
+    and gives exactly what the line-by-line reader gives."""
+    from annotation.scheme import load_scheme
+    from eval.inputs import PredictionReader
+    from eval.labelmap import load_label_map
+
+    root = Path(__file__).resolve().parent.parent
+    gold_dir = root / "data" / "gold"
+    first = read_gold(gold_dir)
+    doc_a, doc_b = first.ids[0], first.ids[3]
+    text_a = first.texts[0]
+    lines = [{"id": doc_b, "entities": [{"start": 0, "end": 4, "label": "PER", "text": first.texts[3][0:4]}]},
+             {"id": doc_a, "extra": 1, "entities": [
+                 {"start": 0, "end": 5, "label": "ORG", "text": "not this"},
+                 {"start": 6, "end": 9, "label": "MISC"},
+                 {"start": 0, "end": 5, "label": "ORG", "score": 0.5},
+                 {"start": 2, "end": 7, "label": "LOC", "text": text_a[2:7]}], "claims": []}]
+    pred_path = write_lines(tmp_path / "pred.jsonl", lines)
+    took = []
+    for name in ("take_table",):
+        original = getattr(eval.inputs.Gold, name)
+        monkeypatch.setattr(eval.inputs.Gold, name, lambda self, *a, _o=original: (took.append("gold"), _o(self, *a))[1])
+    original_p = eval.inputs.PredictionReader._take_table
+    monkeypatch.setattr(eval.inputs.PredictionReader, "_take_table",
+                        lambda self, *a: (took.append("pred"), original_p(self, *a))[1])
+
+    def read_both():
+        gold = read_gold(gold_dir)
+        labels = list(load_scheme().labels)
+        r = PredictionReader(gold, load_scheme(), labels=labels, label_map=load_label_map("conll", labels))
+        r.read_file(pred_path)
+        return gold, r.finish()
+
+    columnar = read_both()
+    assert took == ["gold", "gold", "pred"]  # both splits and the predictions went the columnar way
+    monkeypatch.setattr(eval.inputs, "_arrow_read", lambda *a: (_ for _ in ()).throw(eval.inputs._Irregular()))
+    line_by_line = read_both()
+    assert took == ["gold", "gold", "pred"]
+    assert _gold_state(columnar[0]) == _gold_state(line_by_line[0])
+    assert any(columnar[0].claims) and any(columnar[0].clusters)
+    assert _prediction_state(columnar[1]) == _prediction_state(line_by_line[1])
+    preds = columnar[1]
+    assert preds.dropped == {"MISC": 1} and preds.duplicate_mentions == 1 and preds.lines == 2
+    assert preds.text_mismatch == [f"{pred_path}:2: entities[0]"]
+
+
+@pytest.mark.parametrize("content", [
+    b'{"id": "d0"}\n\n{"id": "d1"}\n',  # a blank line: pyarrow would renumber the rows
+    b'{"id": "d0"} {"id": "d1"}\n',  # two objects on one line
+    b'\xef\xbb\xbf{"id": "d0"}\n',  # a byte order mark
+    b'',
+    b'{"id": "d0", "entities": [{"start": 0, "end": 3, "label": "PERS", "text": 5}]}\n',
+    b'{"id": "d0", "entities": [{"start": 0, "label": "PERS", "text": "abc"}]}\n',  # to align
+    b'{"id": "d0", "entities": [{"start": 0, "end": 3.0, "label": "PERS"}]}\n',
+    b'{"id": "d0", "entities": [{"start": 0, "end": 3, "label": "FOO"}]}\n',
+    b'{"id": "d0", "entities": [{"start": 0, "end": 999, "label": "PERS"}]}\n',
+    b'{"id": "d0", "entities": [{"start": 3, "end": 3, "label": "PERS"}]}\n',
+    b'{"id": "d0", "entities": [null]}\n',
+    b'{"id": "d0", "claims": [{"text": "x"}]}\n',
+    b'{"id": "zz"}\n',
+    b'{"id": "d0"}\n{"id": "d0"}\n',
+    b'{"id": 0}\n',
+])
+def test_the_columnar_reader_steps_aside(tmp_path, content):
+    """What the line-by-line reader must see (to name an error, warn, align or parse) is never taken."""
+    from annotation.scheme import load_scheme
+    from eval.inputs import PredictionReader, _arrow_read, _Irregular, _prediction_schema
+
+    gold = read_gold(write_gold(tmp_path / "gold.jsonl", docs(2)))
+    reader = PredictionReader(gold, load_scheme(), labels=list(load_scheme().labels))
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(b'{"id": "d1", "entities": [{"start": 0, "end": 3, "label": "PERS", "text": "x"}]}\n')
+    reader._take_table(path, _arrow_read(path, _prediction_schema()))  # a regular file is taken
+    assert reader.out.lines == 1 and len(reader.out.mentions) == 1 and reader.out.text_mismatch
+    reader = PredictionReader(gold, load_scheme(), labels=list(load_scheme().labels))
+    path.write_bytes(content)
+    with pytest.raises(_Irregular):
+        reader._take_table(path, _arrow_read(path, _prediction_schema()))
+    assert not reader.out.where and not len(reader.out.mentions) and not reader.out.lines
