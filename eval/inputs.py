@@ -47,7 +47,8 @@ from eval.entities import Columns
 from eval.labelmap import IDENTITY, LabelMap
 
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
-_BLOCK = 1 << 24  # bytes per block when checking a file's lines, and pyarrow's JSON block size
+_BLOCK = 1 << 24  # pyarrow's JSON block size (longer lines go line by line)
+_LINE_BLOCK = 1 << 24  # bytes per block when checking a file's lines
 
 
 @contextmanager
@@ -81,24 +82,22 @@ class _Irregular(Exception):
     """The columnar path steps aside: the line-by-line reader decides (and names any error)."""
 
 
-def _object_lines(path: Path) -> int:
+def _object_lines(data: bytes) -> int:
     """The number of lines of a file in which every line starts with ``{`` (so that pyarrow's row k is
     line k + 1: pyarrow would skip a blank line and read two objects on one line); else _Irregular."""
-    lines = starts = 0
-    last = b"\n"
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(_BLOCK):
-                lines += block.count(b"\n")
-                starts += block.count(b"\n{") + (last == b"\n" and block[:1] == b"{")
-                last = block[-1:]
-    except OSError:
-        raise _Irregular from None
-    if last != b"\n":
-        lines += 1  # a last line without its newline
-    if lines == 0 or starts != lines:
+    if not data or data[:1] != b"{":
         raise _Irregular
-    return lines
+    raw = np.frombuffer(data, dtype=np.uint8)
+    lines = 0
+    for lo in range(0, len(raw), _LINE_BLOCK):  # a block at a time: the newline mask stays small
+        block = raw[lo:lo + _LINE_BLOCK + 1]  # one byte more: what follows the block's last newline
+        newlines = np.flatnonzero(block[:_LINE_BLOCK] == 10)
+        lines += len(newlines)
+        following = newlines + 1
+        following = following[following < len(block)]
+        if (block[following] != 123).any():
+            raise _Irregular
+    return lines + (data[-1:] != b"\n")  # a last line without its newline
 
 
 def _arrow_read(path: Path, schema: Any) -> Any:
@@ -107,9 +106,13 @@ def _arrow_read(path: Path, schema: Any) -> Any:
     import pyarrow as pa
     import pyarrow.json as pj
 
-    lines = _object_lines(path)
     try:
-        table = pj.read_json(path, read_options=pj.ReadOptions(block_size=_BLOCK),
+        data = path.read_bytes()
+    except OSError:
+        raise _Irregular from None
+    lines = _object_lines(data)
+    try:
+        table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=_BLOCK),
                              parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, OSError):
         raise _Irregular from None

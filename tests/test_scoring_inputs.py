@@ -230,3 +230,15 @@ def test_the_columnar_reader_steps_aside(tmp_path, content):
     with pytest.raises(_Irregular):
         reader._take_table(path, _arrow_read(path, _prediction_schema()))
     assert not reader.out.where and not len(reader.out.mentions) and not reader.out.lines
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 1 << 24])
+def test_object_lines_across_blocks(monkeypatch, block):
+    from eval.inputs import _Irregular, _object_lines
+
+    monkeypatch.setattr(eval.inputs, "_LINE_BLOCK", block)
+    assert _object_lines(b'{"a": 1}\n{"b":\n') == 2
+    assert _object_lines(b'{}\r\n{}\r\n{}') == 3
+    for bad in (b'{}\n\n{}\n', b'{}\n {}\n', b'{}\n{}\n\n', b' {}\n', b'', b'{}\n}\n'):
+        with pytest.raises(_Irregular):
+            _object_lines(bad)
