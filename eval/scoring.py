@@ -20,7 +20,6 @@ non-zero counts of each gold article).
 
 from __future__ import annotations
 
-import itertools
 import json
 import platform
 import time
@@ -103,18 +102,67 @@ class PerDocument(Mapping[str, Counter]):
 
     def json_rows(self) -> Iterator[tuple[str, str]]:
         """(document id, its non-zero counts as a JSON object), straight from the matrix."""
-        quoted = [json.dumps(k, ensure_ascii=False) for k in self.count_keys]
-        m = self.matrix
-        if m.nnz:
-            base = int(m.data.max()) + 1
-            codes, inverse = np.unique(m.indices.astype(np.int64) * base + m.data, return_inverse=True)
-            texts = np.asarray([f"{quoted[c // base]}: {c % base}" for c in codes.tolist()], dtype=object)
-            entries = texts[inverse.ravel()].tolist()
-        else:
-            entries = []
-        indptr = m.indptr.tolist()
+        pieces, starts = self._json_pieces()
         for i, doc_id in enumerate(self.ids):
-            yield doc_id, "{" + ", ".join(entries[indptr[i]:indptr[i + 1]]) + "}"
+            entries = pieces[starts[i] + 1:starts[i + 1]]
+            yield doc_id, "{" + "".join(entries) + "}"
+
+    def json_blocks(self, rows: int = 10_000) -> Iterator[str]:
+        """The members of the ``per_document`` object as text, ``rows`` documents per block: a line
+        ``    "id": {counts}`` per document, the lines separated by a comma and a newline, and a
+        newline before the first."""
+        pieces, starts = self._json_pieces()
+        n = len(self.ids)
+        for lo in range(0, n, rows):
+            hi = min(n, lo + rows)
+            text = "".join(pieces[starts[lo]:starts[hi]])
+            yield text + "}" if hi == n else text
+
+    def _json_pieces(self) -> tuple[list[str], list[int]]:
+        """Text pieces whose concatenation is every document's line (see :meth:`json_blocks`), and
+        where each document's pieces start (one more entry: the end). A document's pieces are a head
+        (the previous document's closing brace, a comma, a newline, then ``    "id": {``; only the
+        newline and ``    "id": {`` for the first document), then ``"key": count`` for its first
+        non-zero count and ``, "key": count`` for each further one. The texts of counts come from a
+        table over the distinct (column, count, first or not) codes: few, as counts are small."""
+        m = self.matrix
+        data, indices, indptr = m.data, m.indices, m.indptr
+        nonzero = data != 0
+        if not nonzero.all():
+            data, indices = data[nonzero], indices[nonzero]
+            indptr = np.concatenate([[0], np.cumsum(nonzero)])[indptr]
+        n = len(self.ids)
+        row_of = np.repeat(np.arange(n), np.diff(indptr))
+        position = np.arange(len(data)) + row_of + 1  # after the heads of documents 0..row
+        first = np.zeros(len(data), dtype=np.int64)
+        first[indptr[:-1][np.diff(indptr) > 0]] = 1
+        pieces = np.empty(len(data) + n, dtype=object)
+        if len(data):
+            low = int(data.min())
+            span = int(data.max()) - low + 1
+            codes = (indices.astype(np.int64) * span + (data.astype(np.int64) - low)) * 2 + first
+            quoted = [json.dumps(k, ensure_ascii=False) for k in self.count_keys]
+
+            def text(code: int) -> str:
+                column, count = divmod(code >> 1, span)
+                return f"{'' if code & 1 else ', '}{quoted[column]}: {count + low}"
+
+            size = len(self.count_keys) * span * 2
+            if size <= max(1 << 16, 2 * len(codes)):  # a direct table
+                used = np.flatnonzero(np.bincount(codes, minlength=size))
+                table = np.empty(size, dtype=object)
+                table[used] = [text(c) for c in used.tolist()]
+                slot = codes
+            else:
+                used, slot = np.unique(codes, return_inverse=True)
+                table = np.array([text(c) for c in used.tolist()], dtype=object)
+                slot = slot.ravel()
+            pieces[position] = table[slot]
+        heads = [f"}},\n    {_quote(doc_id)}: {{" for doc_id in self.ids]
+        if heads:
+            heads[0] = heads[0][2:]
+        pieces[indptr[:-1] + np.arange(n)] = heads
+        return pieces.tolist(), (indptr + np.arange(n + 1)).tolist()
 
     def to_json(self) -> dict[str, dict[str, int]]:
         keys, data, indices, indptr = self.count_keys, self.matrix.data.tolist(), self.matrix.indices.tolist(), \
@@ -145,12 +193,11 @@ class ScoreRun:
         """The result JSON as text chunks: the summary indented, then one line per document's counts."""
         head = json.dumps(self.summary, ensure_ascii=False, indent=2)
         yield head[:-2] + ',\n  "per_document": {'
-        rows = (f"    {_quote(doc_id)}: {counts}" for doc_id, counts in self.per_document.json_rows())
-        separator = "\n"
-        while block := list(itertools.islice(rows, 1000)):
-            yield separator + ",\n".join(block)
-            separator = ",\n"
-        yield "}\n}\n" if separator == "\n" else "\n  }\n}\n"
+        empty = True
+        for block in self.per_document.json_blocks():
+            empty = False
+            yield block
+        yield "}\n}\n" if empty else "\n  }\n}\n"
 
     def write_json(self, path: str | Path) -> None:
         """Write the result JSON atomically (:meth:`json_chunks`)."""

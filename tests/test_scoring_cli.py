@@ -289,3 +289,27 @@ def test_result_json_without_prediction_lines_or_claims(khabar, tmp_path):
                                                          "entities.partial.missed", "entities.type.missed")}
                                    | {f"entities.{s}.per_label.{label}.missed": n for label, n in
                                       (("ORG", 1), ("GPE", 2)) for s in ("strict", "exact", "partial", "type")}}
+
+
+def test_streamed_result_json_is_the_result_one_line_per_document(tmp_path):
+    """The written JSON (per_document text built straight from the count matrix) parses to
+    ``run.result``; each document is one line; a document without counts is ``{}``."""
+    from eval.scoring import ScoreConfig, score_files
+
+    docs = [gold_doc("a", TEXT_A, A_MENTIONS, [A_CLAIM], clusters=["pres", None, None, None]),
+            gold_doc('b "quoted" \\ id', TEXT_B, B_MENTIONS), gold_doc("وثيقة", TEXT_B), gold_doc("z", TEXT_B)]
+    gold = write_gold(tmp_path / "gold.jsonl", docs)
+    wrong = [(s, e, "ORG") for s, e, _ in B_MENTIONS[:2]]
+    pred = write_lines(tmp_path / "pred.jsonl", [perfect_lines()[0], {"id": 'b "quoted" \\ id', "entities": ents(wrong)},
+                                                 {"id": "z", "entities": ents([(0, 5, "PERS")])}])
+    run = score_files(gold, pred, config=ScoreConfig(bootstrap=20))
+    out = tmp_path / "result.json"
+    run.write_json(out)
+    text = out.read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(json.dumps(run.result, ensure_ascii=False))
+    assert run.result["per_document"]["وثيقة"] == {}
+    lines = text[text.index('"per_document": {') + len('"per_document": {'):].splitlines()[1:-2]
+    assert len(lines) == len(docs)
+    assert all(line.startswith("    ") and json.loads("{" + line.rstrip(",") + "}") for line in lines)
+    assert dict(run.per_document.json_rows())["z"] == json.dumps(run.result["per_document"]["z"], ensure_ascii=False)
+
