@@ -164,21 +164,32 @@ def entity_increments(gold: Columns, pred: Columns, labels: Sequence[str]) -> tu
 
     Equal to summing :func:`document_counts` over the documents (tested), but vectorised.
     """
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    blocks = entity_blocks(gold, pred, labels)
+    if not blocks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return (np.concatenate([r for r, _ in blocks]).astype(np.int64, copy=False),
+            np.concatenate([c for _, c in blocks]).astype(np.int64, copy=False))
+
+
+def entity_blocks(gold: Columns, pred: Columns, labels: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The increments of :func:`entity_increments` as blocks ``(documents, columns)``, each block's
+    documents in order (blocks may share their document arrays)."""
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
     valid = pred.start >= 0
     lost = np.flatnonzero(~valid)
     if len(lost):
-        r, c = _one_side(pred, lost, SPURIOUS)
-        rows.append(r)
-        cols.append(c)
+        lost = lost[np.argsort(pred.doc[lost], kind="stable")]
+        blocks.append(_one_side(pred, lost, SPURIOUS))
     vp = np.flatnonzero(valid)
     n_gold = len(gold.doc)
-    doc = np.concatenate([gold.doc, pred.doc[vp]]).astype(np.int64)
-    start = np.concatenate([gold.start, pred.start[vp]]).astype(np.int64)
-    end = np.concatenate([gold.end, pred.end[vp]]).astype(np.int64)
-    label = np.concatenate([gold.label, pred.label[vp]]).astype(np.int64)
-    side = np.concatenate([np.zeros(n_gold, np.int8), np.ones(len(vp), np.int8)])
+    if len(vp) == len(pred.doc):
+        vp = slice(None)
+    doc = np.concatenate([gold.doc, pred.doc[vp]]).astype(np.int64, copy=False)
+    start = np.concatenate([gold.start, pred.start[vp]]).astype(np.int64, copy=False)
+    end = np.concatenate([gold.end, pred.end[vp]]).astype(np.int64, copy=False)
+    label = np.concatenate([gold.label, pred.label[vp]]).astype(np.int64, copy=False)
+    side = np.zeros(len(doc), np.int8)
+    side[n_gold:] = 1
     if len(doc):
         # sweeping needs mentions in (document, start) order only: the order of ties changes nothing
         width = int(end.max()) + 1
@@ -189,43 +200,34 @@ def entity_increments(gold: Columns, pred: Columns, labels: Sequence[str]) -> tu
         reach = np.maximum.accumulate(ekey)
         new = np.empty(len(doc), dtype=bool)
         new[0] = True
-        new[1:] = skey[1:] >= reach[:-1]
+        np.greater_equal(skey[1:], reach[:-1], out=new[1:])
         comp = np.cumsum(new) - 1
         first = np.flatnonzero(new)
-        n_g = np.bincount(comp, weights=(side == 0)).astype(np.int64)
-        n_p = np.bincount(comp, weights=(side == 1)).astype(np.int64)
+        n_p = np.bincount(comp, weights=side).astype(np.int64)
+        n_g = np.diff(np.append(first, len(doc))) - n_p
         sorted_cols = Columns(doc, start, end, label)
         # components of only gold mentions / only predictions
-        only = np.flatnonzero((n_p == 0)[comp] & (side == 0))
+        only = np.flatnonzero((n_p == 0)[comp])
         if len(only):
-            r, c = _one_side(sorted_cols, only, MISSED)
-            rows.append(r)
-            cols.append(c)
-        only = np.flatnonzero((n_g == 0)[comp] & (side == 1))
+            blocks.append(_one_side(sorted_cols, only, MISSED))
+        only = np.flatnonzero((n_g == 0)[comp])
         if len(only):
-            r, c = _one_side(sorted_cols, only, SPURIOUS)
-            rows.append(r)
-            cols.append(c)
+            blocks.append(_one_side(sorted_cols, only, SPURIOUS))
         # components of exactly one gold and one predicted mention
         pair = first[(n_g == 1) & (n_p == 1)]
         a, b = pair, pair + 1
-        g = np.where(side[a] == 0, a, b)
-        p = np.where(side[a] == 0, b, a)
-        r, c = _pairs(sorted_cols, g, p)
-        rows.append(r)
-        cols.append(c)
+        gold_first = side[a] == 0
+        g = np.where(gold_first, a, b)
+        p = np.where(gold_first, b, a)
+        blocks += _pairs(sorted_cols, g, p)
         # real conflicts: the matcher
         hard = np.flatnonzero((n_g >= 1) & (n_p >= 1) & ((n_g + n_p) > 2))
         if len(hard):
-            r, c = _conflicts(sorted_cols, side, first, n_g + n_p, hard, labels)
-            rows.append(r)
-            cols.append(c)
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+            blocks.append(_conflicts(sorted_cols, side, first, n_g + n_p, hard, labels))
+    return [b for b in blocks if len(b[0])]
 
 
-def _pairs(cols: Columns, g: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(cols: Columns, g: np.ndarray, p: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     same_bounds = (cols.start[g] == cols.start[p]) & (cols.end[g] == cols.end[p])
     same_label = cols.label[g] == cols.label[p]
     gl, pl = cols.label[g], cols.label[p]
@@ -235,27 +237,26 @@ def _pairs(cols: Columns, g: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.
         np.where(same_bounds, CORRECT, PARTIAL),  # partial
         np.where(same_label, CORRECT, INCORRECT),  # type
     ]
-    within_label = [  # the same pair scored within its label (when both labels agree)
-        np.where(same_bounds, CORRECT, INCORRECT),
-        np.where(same_bounds, CORRECT, INCORRECT),
-        np.where(same_bounds, CORRECT, PARTIAL),
-        np.full(len(g), CORRECT),
-    ]
     docs = cols.doc[g]
-    rows, keys = [], []
-    for s in range(N_SCHEMES):
-        rows.append(docs)
-        keys.append(s * N_OUTCOMES + by_scheme[s])
+    blocks = [(docs, s * N_OUTCOMES + by_scheme[s]) for s in range(N_SCHEMES)]
     agree = np.flatnonzero(same_label)
-    for s in range(N_SCHEMES):
-        rows.append(docs[agree])
-        keys.append(OVERALL_COLUMNS + (gl[agree] * N_SCHEMES + s) * N_OUTCOMES + within_label[s][agree])
+    if len(agree):  # the same pair scored within its label
+        docs_a, base, bounds = docs[agree], OVERALL_COLUMNS + gl[agree] * (N_SCHEMES * N_OUTCOMES), same_bounds[agree]
+        within_label = [
+            np.where(bounds, CORRECT, INCORRECT),
+            np.where(bounds, CORRECT, INCORRECT),
+            np.where(bounds, CORRECT, PARTIAL),
+            np.full(len(agree), CORRECT),
+        ]
+        blocks += [(docs_a, base + s * N_OUTCOMES + within_label[s]) for s in range(N_SCHEMES)]
     differ = np.flatnonzero(~same_label)
-    for s in range(N_SCHEMES):
-        rows += [docs[differ], docs[differ]]
-        keys += [OVERALL_COLUMNS + (gl[differ] * N_SCHEMES + s) * N_OUTCOMES + MISSED,
-                 OVERALL_COLUMNS + (pl[differ] * N_SCHEMES + s) * N_OUTCOMES + SPURIOUS]
-    return np.concatenate(rows), np.concatenate(keys)
+    if len(differ):  # a missed gold mention of one label, a spurious prediction of the other
+        docs_d = docs[differ]
+        missed = OVERALL_COLUMNS + gl[differ] * (N_SCHEMES * N_OUTCOMES) + MISSED
+        spurious = OVERALL_COLUMNS + pl[differ] * (N_SCHEMES * N_OUTCOMES) + SPURIOUS
+        for s in range(N_SCHEMES):
+            blocks += [(docs_d, missed + s * N_OUTCOMES), (docs_d, spurious + s * N_OUTCOMES)]
+    return blocks
 
 
 def _conflicts(cols: Columns, side: np.ndarray, first: np.ndarray, size: np.ndarray, hard: np.ndarray,

@@ -41,7 +41,8 @@ from annotation.model import Annotated, Prediction
 from annotation.scheme import Scheme, load_scheme
 from eval.alignment import AlignConfig
 from eval.claims import claim_counts, claim_errors
-from eval.entities import Ent, entity_errors, entity_increments, entity_keys
+from eval.countrows import Block, CountRows, sum_blocks
+from eval.entities import Ent, entity_blocks, entity_errors, entity_keys
 from eval.inputs import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
 from eval.labelmap import LabelMap, load_label_map
 from eval.metrics import SCHEMES, nest, summary, with_intervals
@@ -74,13 +75,14 @@ class ScoreConfig:
 class PerDocument(Mapping[str, Counter]):
     """Per-document counts as a sparse documents x keys matrix, read as ``{doc id: Counter}``.
 
-    ``ids``, ``count_keys`` and ``matrix`` (scipy CSR) are public: eval.statistics resamples the
-    matrix directly instead of building a Counter per document."""
+    ``ids``, ``count_keys`` and ``matrix`` (a :class:`eval.countrows.CountRows`: the ``indptr``,
+    ``indices`` and ``data`` arrays of a CSR matrix, like scipy's) are public: eval.statistics
+    resamples the matrix directly instead of building a Counter per document."""
 
-    def __init__(self, ids: Sequence[str], keys: Sequence[str], matrix: Any) -> None:
+    def __init__(self, ids: Sequence[str], keys: Sequence[str], matrix: CountRows) -> None:
         self.ids = list(ids)
         self.count_keys = list(keys)
-        self.matrix = matrix  # scipy.sparse.csr_matrix of int64
+        self.matrix = matrix
         self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
 
     def __getitem__(self, doc_id: str) -> Counter:
@@ -97,7 +99,7 @@ class PerDocument(Mapping[str, Counter]):
         return len(self.ids)
 
     def totals(self) -> Counter:
-        sums = np.asarray(self.matrix.sum(axis=0)).ravel()
+        sums = self.matrix.column_sums()
         return Counter({self.count_keys[j]: int(sums[j]) for j in np.flatnonzero(sums).tolist()})
 
     def json_rows(self) -> Iterator[tuple[str, str]]:
@@ -272,13 +274,10 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
 
 
 def _count(gold: Gold, preds: Predictions, config: ScoreConfig) -> PerDocument:
-    from scipy import sparse
-
     labels = preds.labels
-    rows, cols = entity_increments(gold.columns(labels), preds.columns(), labels)
+    blocks = [Block(r, c) for r, c in entity_blocks(gold.columns(labels), preds.columns(), labels)]
     keys = entity_keys(labels)
     column = {k: j for j, k in enumerate(keys)}
-    values = np.ones(len(rows), dtype=np.int64)
     extra_r: list[int] = []
     extra_c: list[int] = []
     extra_v: list[int] = []
@@ -293,12 +292,9 @@ def _count(gold: Gold, preds: Predictions, config: ScoreConfig) -> PerDocument:
             extra_c.append(j)
             extra_v.append(n)
     if extra_r:
-        rows = np.concatenate([rows, np.asarray(extra_r, dtype=np.int64)])
-        cols = np.concatenate([cols, np.asarray(extra_c, dtype=np.int64)])
-        values = np.concatenate([values, np.asarray(extra_v, dtype=np.int64)])
-    matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(gold), len(keys)), dtype=np.int64)
-    matrix.sum_duplicates()
-    return PerDocument(gold.ids, keys, matrix)
+        blocks.append(Block(np.asarray(extra_r, dtype=np.int64), np.asarray(extra_c, dtype=np.int64),
+                            np.asarray(extra_v, dtype=np.int64)))
+    return PerDocument(gold.ids, keys, sum_blocks(blocks, len(gold), len(keys)))
 
 
 def _warnings(gold: Gold, preds: Predictions, source: str) -> tuple[list[str], list[str]]:

@@ -86,10 +86,12 @@ def count_matrix(per_document: Mapping[str, Counts], keys: Sequence[str] | None 
 
     Rows are in sorted id order, so a seed draws the same resamples however the documents came.
     A mapping that already holds its counts as a sparse matrix (``eval.scoring.PerDocument``:
-    ``ids``, ``count_keys`` and ``matrix`` attributes) is taken as it is, without a Counter per document.
+    ``ids``, ``count_keys`` and ``matrix`` attributes, the matrix in CSR form: ``indptr``,
+    ``indices``, ``data``) is taken as it is, without a Counter per document.
     """
     stored = getattr(per_document, "matrix", None)
-    if keys is None and hasattr(stored, "toarray") and isinstance(getattr(per_document, "count_keys", None), list):
+    if (keys is None and all(hasattr(stored, a) for a in ("indptr", "indices", "data"))
+            and isinstance(getattr(per_document, "count_keys", None), list)):
         return _from_sparse(list(per_document.ids), list(per_document.count_keys), stored)  # type: ignore[attr-defined]
     ids = tuple(sorted(per_document))
     for doc in ids:
@@ -119,12 +121,29 @@ def count_matrix(per_document: Mapping[str, Counts], keys: Sequence[str] | None 
 
 
 def _from_sparse(ids: list[str], keys: list[str], stored: Any) -> CountMatrix:
+    """The dense matrix of a CSR one (``indptr``, ``indices``, ``data``; repeated columns in a row
+    add up), rows in sorted id order, only columns with a non-zero count. Filled from the non-zero
+    entries straight into a column-major array, so that its transpose (what :class:`Summer`
+    multiplies) is contiguous."""
+    indptr = np.asarray(stored.indptr)
+    data = np.asarray(stored.data)
+    cols = np.asarray(stored.indices)
+    rows = np.repeat(np.arange(len(ids)), np.diff(indptr))
+    nonzero = data != 0
+    if not nonzero.all():
+        rows, cols, data = rows[nonzero], cols[nonzero], data[nonzero]
     order = sorted(range(len(ids)), key=ids.__getitem__)
-    values = np.asarray(stored[order].toarray(), dtype=np.float64)
-    used = np.flatnonzero(values.any(axis=0))
-    values = np.ascontiguousarray(values[:, used])
-    return CountMatrix(tuple(ids[i] for i in order), tuple(keys[j] for j in used.tolist()), values,
-                       bool(np.all(values == np.round(values))))
+    if any(i != j for i, j in enumerate(order)):
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[order] = np.arange(len(ids))
+        rows = rank[rows]
+    used = np.flatnonzero(np.bincount(cols, minlength=len(keys)))
+    column = np.zeros(len(keys), dtype=np.int64)
+    column[used] = np.arange(len(used))
+    by_key = np.bincount(column[cols] * len(ids) + rows, weights=data,
+                         minlength=len(used) * len(ids)).reshape(len(used), len(ids))
+    integral = data.dtype.kind in "iub" or bool(np.all(data == np.round(data)))
+    return CountMatrix(tuple(ids[i] for i in order), tuple(keys[j] for j in used.tolist()), by_key.T, integral)
 
 
 def _bad_count(ids: Sequence[str], rows: np.ndarray, cols: np.ndarray, data: list[Any], keys: Sequence[str],

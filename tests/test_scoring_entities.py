@@ -8,7 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eval.entities import Columns, Ent, document_counts, entity_errors, entity_increments, entity_keys
+from eval.entities import (Columns, Ent, document_counts, entity_blocks, entity_errors, entity_increments,
+                           entity_keys)
 from eval.metrics import OUTCOMES, SCHEMES, headline
 
 
@@ -149,6 +150,8 @@ def test_vectorised_path_equals_the_matcher_on_nested_corpora(seed):
             pred.append(E(None, None, rng.choice(labels)))
         docs.append((spans(rng.randint(0, 9)), pred))
     rows, cols = entity_increments(_columns(docs, 0, labels), _columns(docs, 1, labels), labels)
+    for block_rows, _ in entity_blocks(_columns(docs, 0, labels), _columns(docs, 1, labels), labels):
+        assert (block_rows[1:] >= block_rows[:-1]).all(), "each block's documents are in order"
     keys = entity_keys(labels)
     got = [Counter() for _ in docs]
     for r, c in zip(rows.tolist(), cols.tolist()):

@@ -192,6 +192,47 @@ def test_bootstrap_weights_draw_every_document_count_once_per_row(docs, n, cells
     assert (weights.sum(axis=1) == docs).all()
 
 
+class _SparseRun(dict):
+    """A mapping that also holds its counts in CSR form, like eval.scoring.PerDocument."""
+
+    def __init__(self, docs, matrix_type):
+        super().__init__(docs)
+        self.ids = sorted(docs, reverse=True)  # rows not in id order
+        self.count_keys = sorted({k for c in docs.values() for k in c} | {"never.counted"})
+        column = {k: j for j, k in enumerate(self.count_keys)}
+        indptr, indices, data = [0], [], []
+        for doc in self.ids:
+            for key, value in docs[doc].items():
+                if value > 1:  # a repeated column in a row (they add up) and an explicit zero
+                    indices += [column[key], column[key], column["never.counted"]]
+                    data += [value - 1, 1, 0]
+                else:
+                    indices.append(column[key])
+                    data.append(value)
+            indptr.append(len(data))
+        self.matrix = matrix_type((np.array(data), np.array(indices), np.array(indptr)),
+                                  shape=(len(self.ids), len(self.count_keys)))
+
+
+@pytest.mark.parametrize("matrix_type", ["scipy", "countrows"])
+def test_counts_held_as_a_sparse_matrix_resample_like_their_counters(matrix_type):
+    from eval.countrows import CountRows
+
+    if matrix_type == "scipy":
+        from scipy.sparse import csr_matrix as make
+    else:
+        def make(arrays, shape):
+            return CountRows(arrays[2], arrays[1], arrays[0], shape)
+    docs = realistic(60)
+    run = _SparseRun(docs, make)
+    sparse, plain = count_matrix(run), count_matrix(docs)
+    assert sparse.ids == plain.ids and set(sparse.keys) <= set(plain.keys) and sparse.integral
+    for j, key in enumerate(plain.keys):
+        expected = plain.values[:, j]
+        assert (sparse.values[:, sparse.keys.index(key)] == expected).all() if key in sparse.keys else not expected.any()
+    assert bootstrap_ci(run, metric=toy_headline, n=300) == bootstrap_ci(docs, metric=toy_headline, n=300)
+
+
 def test_evaluator_rows_are_the_metric_of_each_row():
     docs = realistic(30)
     matrix = count_matrix(docs)
