@@ -6,7 +6,7 @@ counts to ``{result path: value}`` (``eval.metrics.headline`` by default). As in
 a resample never re-scores anything: it sums the counts of the documents it draws.
 
 The documents form a ``docs x keys`` matrix. A batch of resamples is a matrix of weights
-(how often each document is drawn, from seeded ``rng.integers`` indices and one ``bincount``);
+(how often each document is drawn, from seeded ``rng.integers`` indices, one ``bincount`` per resample);
 the resampled sums are one matrix product with the count matrix. The metric then runs once
 per summed row on a ``Counter`` of that row's non-zero counts -- exactly what it sees for the
 point estimate -- or, when the metric function carries ``array_safe = True`` (its formulas are
@@ -154,19 +154,31 @@ def _bad_count(ids: Sequence[str], rows: np.ndarray, cols: np.ndarray, data: lis
                               f"number, not {value!r}")
 
 
-def bootstrap_weights(n_documents: int, n: int, rng: np.random.Generator,
-                      *, batch_cells: int = BATCH_CELLS) -> Iterator[np.ndarray]:
-    """Yield batches of resample weights (rows x documents): how often each document is drawn."""
+def bootstrap_weights(n_documents: int, n: int, rng: np.random.Generator, *, batch_cells: int = BATCH_CELLS,
+                      dtype: type = np.float64) -> Iterator[np.ndarray]:
+    """Yield batches of resample weights (rows x documents): how often each document is drawn.
+
+    Each resample is ``rng.integers(0, n_documents, size=n_documents)`` (a batch draws all its rows
+    at once: the same stream), counted with one ``bincount`` per row (per row, the counts fit in cache)."""
     if n_documents == 0:
         if n:
-            yield np.zeros((n, 0))
+            yield np.zeros((n, 0), dtype=dtype)
         return
     per_batch = max(1, batch_cells // n_documents)
     for start in range(0, n, per_batch):
         rows = min(per_batch, n - start)
         draws = rng.integers(0, n_documents, size=(rows, n_documents))
-        draws += (np.arange(rows) * n_documents)[:, None]
-        yield np.bincount(draws.ravel(), minlength=rows * n_documents).reshape(rows, n_documents).astype(np.float64)
+        weights = np.empty((rows, n_documents), dtype=dtype)
+        for i in range(rows):
+            weights[i] = np.bincount(draws[i], minlength=n_documents)
+        yield weights
+
+
+def resampled_sums(summer: Summer, n_documents: int, n: int, seed: int) -> np.ndarray:
+    """``n`` bootstrap resamples of the documents (seeded :func:`bootstrap_weights`) summed by ``summer``."""
+    weights = bootstrap_weights(n_documents, n, np.random.default_rng(seed), dtype=summer.dtype)
+    sums = [summer(w) for w in weights]
+    return np.concatenate(sums) if sums else np.zeros((0, summer.transposed.shape[0]))
 
 
 def coin_flips(rng: np.random.Generator, rows: int, columns: int) -> np.ndarray:
@@ -186,9 +198,9 @@ class Summer:
     """
 
     def __init__(self, values: np.ndarray, *, integral: bool, weight_total: float, weight_max: float) -> None:
-        magnitude = np.abs(values)
         bound = 0.0
         if values.size:
+            magnitude = values if values.min() >= 0 else np.abs(values)
             bound = float(np.minimum(weight_total * magnitude.max(axis=0), weight_max * magnitude.sum(axis=0)).max())
         self.dtype = np.float32 if integral and bound < FLOAT32_EXACT else np.float64
         self.transposed = np.ascontiguousarray(values.T, dtype=self.dtype)
@@ -315,8 +327,7 @@ def bootstrap_ci(per_document: Mapping[str, Counts], metric_paths: Sequence[str]
         return {}
     evaluate = Evaluator(metric, matrix.keys, paths, integral=matrix.integral)
     summer = Summer(matrix.values, integral=matrix.integral, weight_total=len(matrix.ids), weight_max=len(matrix.ids))
-    rng = np.random.default_rng(seed)
-    scores = evaluate(np.concatenate([summer(w) for w in bootstrap_weights(len(matrix.ids), n, rng)]))
+    scores = evaluate(resampled_sums(summer, len(matrix.ids), n, seed))
     out = {}
     for j, path in enumerate(paths):
         interval = percentile_interval(scores[:, j], alpha)
@@ -460,7 +471,7 @@ def _bootstrap_differences(a: CountMatrix, b: CountMatrix, evaluate: Evaluator, 
     k, docs = len(a.keys), len(a.ids)
     summer = Summer(np.hstack([a.values, b.values]), integral=a.integral and b.integral,
                     weight_total=docs, weight_max=docs)
-    sums = np.concatenate([summer(w) for w in bootstrap_weights(docs, n, np.random.default_rng(seed))])
+    sums = resampled_sums(summer, docs, n, seed)
     return evaluate(sums[:, k:]) - evaluate(sums[:, :k])
 
 
