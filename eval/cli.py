@@ -1,7 +1,12 @@
-"""The ``khabar`` command: a thin layer over the library. Each family of commands lives in its own module."""
+"""The ``khabar`` command: a thin layer over the library. Each family of commands lives in its own module.
+
+Command modules are imported only when their command runs (or for ``--help``): ``khabar score``
+does not pay for the imports of Label Studio, agreement or extractor code.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -9,9 +14,34 @@ import click
 from annotation import __version__
 from annotation.errors import KhabarError
 
+COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
+    "ingest": "annotation.cli_ingest",
+    "validate": "annotation.cli_data",
+    "gold": "annotation.cli_data",
+    "stats": "annotation.cli_data",
+    "export": "eval.cli_export",
+    "studio": "annotation.cli_studio",
+    "import": "annotation.cli_studio",
+    "agreement": "annotation.cli_agreement",
+    "adjudicate": "annotation.cli_agreement",
+    "score": "eval.cli_score",
+    "compare": "eval.cli_compare",
+    "bench": "eval.cli_bench",
+}
+
 
 class KhabarGroup(click.Group):
-    """Turns library errors into one clean message on stderr and exit status 1."""
+    """Loads each command from its module on first use; turns library errors into one clean
+    message on stderr and exit status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            for command in importlib.import_module(COMMAND_MODULES[cmd_name]).COMMANDS:
+                self.commands.setdefault(command.name or "", command)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -28,18 +58,6 @@ class KhabarGroup(click.Group):
 @click.version_option(__version__, prog_name="khabar")
 def cli() -> None:
     """khabar: annotated gold data and scoring for entity and claim extraction from Arabic news."""
-
-
-def _register() -> None:
-    from annotation import cli_agreement, cli_data, cli_ingest, cli_studio
-    from eval import cli_bench, cli_compare, cli_export, cli_score
-
-    for module in (cli_ingest, cli_data, cli_export, cli_studio, cli_agreement, cli_score, cli_compare, cli_bench):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -327,11 +326,12 @@ def _warnings(gold: Gold, preds: Predictions, source: str) -> tuple[list[str], l
 
 def _versions() -> dict[str, str]:
     out = {"khabar": __version__, "python": platform.python_version(), "numpy": np.__version__}
-    for package in ("scipy",):
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
+    try:  # the matcher's solver; the package itself is light (no importlib.metadata, no scipy.optimize)
+        import scipy
+    except ImportError:
+        pass
+    else:
+        out["scipy"] = scipy.__version__
     return out
 
 

@@ -313,3 +313,25 @@ def test_streamed_result_json_is_the_result_one_line_per_document(tmp_path):
     assert all(line.startswith("    ") and json.loads("{" + line.rstrip(",") + "}") for line in lines)
     assert dict(run.per_document.json_rows())["z"] == json.dumps(run.result["per_document"]["z"], ensure_ascii=False)
 
+
+def test_commands_load_lazily_and_score_imports_little(tmp_path):
+    """Every command is found in the module the lazy group names; ``khabar score`` imports no
+    Label Studio, agreement, extractor, datasets or scipy.sparse code."""
+    import importlib
+    import subprocess
+    import sys
+
+    from eval.cli import COMMAND_MODULES
+
+    for module in set(COMMAND_MODULES.values()):
+        names = {c.name for c in importlib.import_module(module).COMMANDS}
+        assert names == {n for n, m in COMMAND_MODULES.items() if m == module}
+    gold = write_gold(tmp_path / "gold.jsonl", [gold_doc("b", TEXT_B, B_MENTIONS)])
+    pred = write_lines(tmp_path / "pred.jsonl", [{"id": "b", "entities": ents(B_MENTIONS)}])
+    code = ("import sys; from eval.cli import cli\n"
+            f"sys.argv = ['khabar', 'score', {str(gold)!r}, {str(pred)!r}, '--bootstrap', '10']\n"
+            "try:\n    cli(prog_name='khabar')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasets', 'label_studio_sdk', 'sklearn')\n"
+            "      or m in ('scipy.sparse', 'annotation.agreement', 'annotation.studio', 'eval.extractors')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
