@@ -256,6 +256,16 @@ def test_summer_uses_float32_only_when_exact(magnitude, weight_total, dtype):
     assert Summer(values + 0.5, integral=False, weight_total=1, weight_max=1).dtype == np.float64
 
 
+def test_summer_sums_identical_columns_once():
+    values = np.array([[1.0, 2.0, 1.0, 0.0, 2.0], [3.0, 0.0, 3.0, 0.0, 0.0], [0.0, 5.0, 0.0, 0.0, 5.0]])
+    for integral, shift in ((True, 0.0), (False, 0.25)):
+        summer = Summer(values + shift, integral=integral, weight_total=3, weight_max=3)
+        assert len(summer.transposed) == 3 and summer.columns == 5  # columns 0 = 2 and 1 = 4
+        weights = np.array([[1.0, 1.0, 1.0], [3.0, 0.0, 0.0], [0.0, 2.0, 1.0]])
+        assert np.allclose(summer(weights), weights @ (values + shift), rtol=0, atol=1e-12)
+    assert (Summer(values, integral=True, weight_total=3, weight_max=3)(weights) == weights @ values).all()
+
+
 def test_coin_flips_are_fair_zeros_and_ones():
     flips = coin_flips(np.random.default_rng(0), 300, 77)
     assert flips.shape == (300, 77)
