@@ -6,6 +6,7 @@ does not pay for the imports of Label Studio, agreement or extractor code.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -61,7 +62,13 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="khabar")
+    try:
+        cli(prog_name="khabar")
+    finally:
+        # The process ends here: freezing the heap spares the interpreter's last garbage collection a
+        # walk over every object the command left behind (0.2 s after scoring 100,000 documents).
+        # Commands close their own files; stdout and stderr are flushed at exit as always.
+        gc.freeze()
 
 
 if __name__ == "__main__":

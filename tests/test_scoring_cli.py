@@ -300,7 +300,8 @@ def test_streamed_result_json_is_the_result_one_line_per_document(tmp_path):
             gold_doc('b "quoted" \\ id', TEXT_B, B_MENTIONS), gold_doc("وثيقة", TEXT_B), gold_doc("z", TEXT_B)]
     gold = write_gold(tmp_path / "gold.jsonl", docs)
     wrong = [(s, e, "ORG") for s, e, _ in B_MENTIONS[:2]]
-    pred = write_lines(tmp_path / "pred.jsonl", [perfect_lines()[0], {"id": 'b "quoted" \\ id', "entities": ents(wrong)},
+    pred = write_lines(tmp_path / "pred.jsonl", [perfect_lines()[0],
+                                                 {"id": 'b "quoted" \\ id', "entities": ents(wrong)},
                                                  {"id": "z", "entities": ents([(0, 5, "PERS")])}])
     run = score_files(gold, pred, config=ScoreConfig(bootstrap=20))
     out = tmp_path / "result.json"
@@ -328,10 +329,13 @@ def test_commands_load_lazily_and_score_imports_little(tmp_path):
         assert names == {n for n, m in COMMAND_MODULES.items() if m == module}
     gold = write_gold(tmp_path / "gold.jsonl", [gold_doc("b", TEXT_B, B_MENTIONS)])
     pred = write_lines(tmp_path / "pred.jsonl", [{"id": "b", "entities": ents(B_MENTIONS)}])
-    code = ("import sys; from eval.cli import cli\n"
-            f"sys.argv = ['khabar', 'score', {str(gold)!r}, {str(pred)!r}, '--bootstrap', '10']\n"
-            "try:\n    cli(prog_name='khabar')\nexcept SystemExit:\n    pass\n"
+    out = tmp_path / "result.json"
+    code = ("import sys; from eval.cli import main\n"
+            f"sys.argv = ['khabar', 'score', {str(gold)!r}, {str(pred)!r}, '--bootstrap', '10',\n"
+            f"            '--json', {str(out)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasets', 'label_studio_sdk', 'sklearn')\n"
             "      or m in ('scipy.sparse', 'annotation.agreement', 'annotation.studio', 'eval.extractors')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert json.loads(out.read_text(encoding="utf-8"))["entities"]["strict"]["micro"]["f1"] == 1.0

@@ -229,7 +229,10 @@ def test_counts_held_as_a_sparse_matrix_resample_like_their_counters(matrix_type
     assert sparse.ids == plain.ids and set(sparse.keys) <= set(plain.keys) and sparse.integral
     for j, key in enumerate(plain.keys):
         expected = plain.values[:, j]
-        assert (sparse.values[:, sparse.keys.index(key)] == expected).all() if key in sparse.keys else not expected.any()
+        if key in sparse.keys:
+            assert (sparse.values[:, sparse.keys.index(key)] == expected).all()
+        else:
+            assert not expected.any()
     assert bootstrap_ci(run, metric=toy_headline, n=300) == bootstrap_ci(docs, metric=toy_headline, n=300)
 
 
