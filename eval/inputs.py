@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from annotation.dataset import fingerprint as gold_fingerprint
-from annotation.dataset import gold_files, gold_record, gold_schema, gold_table, table_fingerprint
+from annotation.dataset import (gold_files, gold_record, gold_schema, gold_table, int_values, table_fingerprint,
+                                valid_mask)
 from annotation.errors import KhabarError
 from annotation.jsonl import iter_json_lines
 from annotation.model import Annotated, Claim, FormatError, Mention, Prediction, Span
@@ -132,7 +133,7 @@ def _mentions(column: Any) -> tuple[np.ndarray, dict[str, Any]]:
     Arrow arrays (a null mention has null fields); _Irregular when an offset or a label is missing."""
     import pyarrow.compute as pc
 
-    sizes = pc.fill_null(pc.list_value_length(column), 0).to_numpy().astype(np.int64)
+    sizes = int_values(pc.list_value_length(column))
     flat = column.flatten()
     fields = dict(zip((f.name for f in flat.type), flat.flatten()))
     if fields["start"].null_count or fields["end"].null_count or fields["label"].null_count:
@@ -141,14 +142,14 @@ def _mentions(column: Any) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 def _ints(array: Any) -> np.ndarray:
-    return array.to_numpy().astype(np.int64)
+    return int_values(array)
 
 
 def _codes(labels: Any, code: Any) -> np.ndarray:
     """Label codes of an Arrow string array: ``code(name)`` once per distinct label, in order of appearance."""
     encoded = labels.dictionary_encode()
     table = np.asarray([code(name) for name in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
-    return table[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    return table[int_values(encoded.indices)]
 
 
 # ---------------------------------------------------------------------------- mentions as columns
@@ -216,7 +217,7 @@ class TextColumn(Sequence[str]):
         """Each text's length in code points (as ``len``)."""
         import pyarrow.compute as pc
 
-        return pc.utf8_length(self._all()).to_numpy().astype(np.int64) if len(self) else np.zeros(0, np.int64)
+        return int_values(pc.utf8_length(self._all()).combine_chunks()) if len(self) else np.zeros(0, np.int64)
 
 
 def _check_claims(claims: Sequence[Claim], length: int, where: str) -> None:
@@ -246,9 +247,18 @@ class Gold:
     fingerprint: str = ""
     index: dict[str, int] = field(default_factory=dict)
     _code: dict[str, int] = field(default_factory=dict)
+    _id_arrays: list[Any] = field(default_factory=list)  # the ids as Arrow arrays, when read by pyarrow
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def id_array(self) -> Any:
+        """The article ids as an Arrow array."""
+        import pyarrow as pa
+
+        if sum(map(len, self._id_arrays)) == len(self.ids):
+            return pa.concat_arrays(self._id_arrays) if self._id_arrays else pa.array(self.ids, type=pa.string())
+        return pa.array(self.ids, type=pa.string())
 
     def lengths(self) -> np.ndarray:
         """The length of each article's text, in code points."""
@@ -324,13 +334,13 @@ class Gold:
         import pyarrow.compute as pc
 
         ids, texts, lang = _column(table, "id"), table["text"], _column(table, "lang")
-        if ids.null_count or texts.null_count or lang.null_count or pc.any(pc.equal(lang, "")).as_py():
+        if ids.null_count or texts.null_count or lang.null_count or (int_values(pc.utf8_length(lang)) == 0).any():
             raise _Irregular  # the model fills in a missing language; ids and texts are required
         sizes, mention = _mentions(_column(table, "entities"))
         starts, ends, labels = _ints(mention["start"]), _ints(mention["end"]), mention["label"]
-        claim_rows = np.flatnonzero(pc.fill_null(pc.list_value_length(_column(table, "claims")), 0).to_numpy())
+        claim_rows = np.flatnonzero(int_values(pc.list_value_length(_column(table, "claims"))))
         first = len(self.ids)
-        lengths = pc.utf8_length(texts).to_numpy().astype(np.int64)
+        lengths = int_values(pc.utf8_length(texts).combine_chunks())
         rows = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
         if ((starts < 0) | (ends > lengths[rows]) | (starts >= ends)).any():
             raise _Irregular
@@ -351,6 +361,7 @@ class Gold:
         if not isinstance(self.texts, TextColumn):
             self.texts = TextColumn()
         self.texts.extend(texts.chunks)
+        self._id_arrays.append(ids)
         self.index.update(zip(doc_ids, range(first, first + len(doc_ids))))
         self.ids += doc_ids
         self.where += [f"{name}:{row}" for row in range(1, len(doc_ids) + 1)]
@@ -549,9 +560,9 @@ class PredictionReader:
         import pyarrow.compute as pc
 
         ids = _column(table, "id")
-        if ids.null_count or pc.any(pc.greater(pc.list_value_length(_column(table, "claims")), 0)).as_py():
+        if ids.null_count or int_values(pc.list_value_length(_column(table, "claims"))).any():
             raise _Irregular
-        position = pc.index_in(ids, value_set=pa.array(self.gold.ids, type=pa.string()))
+        position = pc.index_in(ids, value_set=self.gold.id_array())
         if position.null_count:
             raise _Irregular
         docs = _ints(position)
@@ -572,7 +583,7 @@ class PredictionReader:
         if texts.null_count != len(texts):
             bounds = np.concatenate([[0], np.cumsum(sizes)])
             given = texts.to_pylist()
-            for k in np.flatnonzero(texts.is_valid().to_numpy(zero_copy_only=False)).tolist():
+            for k in np.flatnonzero(valid_mask(texts)).tolist():
                 s, e, row = int(starts[k]), int(ends[k]), int(rows[k])
                 if codes[k] >= 0 and given[k] != self.gold.texts[int(owner[k])][s:e]:
                     out.text_mismatch.append(f"{path}:{row + 1}: entities[{k - int(bounds[row])}]")
@@ -582,7 +593,7 @@ class PredictionReader:
         out.lines += len(docs)
         if (codes < 0).any():
             dropped = codes < 0
-            out.dropped.update(pc.filter(mention["label"], pa.array(dropped)).to_pylist())
+            out.dropped.update(itertools.compress(mention["label"].to_pylist(), dropped.tolist()))
             owner, starts, ends, codes = owner[~dropped], starts[~dropped], ends[~dropped], codes[~dropped]
         out.mentions.extend(owner, starts, ends, codes)
 

@@ -120,3 +120,18 @@ def yaml_fingerprint(folder: Path) -> str:
 
     card = (folder / "README.md").read_text(encoding="utf-8")
     return yaml.safe_load(card.split("---\n")[1])["khabar"]["fingerprint"]
+
+
+def test_int_values_and_valid_mask_read_arrow_buffers() -> None:
+    import pyarrow as pa
+
+    from annotation.dataset import int_values, valid_mask
+
+    ints = pa.array([5, None, -3, 7, None, 2**40], type=pa.int64())
+    assert int_values(ints).tolist() == [5, 0, -3, 7, 0, 2**40]
+    assert valid_mask(ints).tolist() == [True, False, True, True, False, True]
+    part = ints.slice(1, 4)  # an offset into the buffers
+    assert int_values(part).tolist() == [0, -3, 7, 0] and valid_mask(part).tolist() == [False, True, True, False]
+    assert int_values(pa.array([True, None, False], type=pa.bool_())).tolist() == [1, 0, 0]
+    assert int_values(pa.array([1, 2], type=pa.int32()).slice(1)).tolist() == [2]
+    assert valid_mask(pa.array(["a", "b"])).tolist() == [True, True]
