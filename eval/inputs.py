@@ -141,10 +141,6 @@ def _mentions(column: Any) -> tuple[np.ndarray, dict[str, Any]]:
     return sizes, fields
 
 
-def _ints(array: Any) -> np.ndarray:
-    return int_values(array)
-
-
 def _codes(labels: Any, code: Any) -> np.ndarray:
     """Label codes of an Arrow string array: ``code(name)`` once per distinct label, in order of appearance."""
     encoded = labels.dictionary_encode()
@@ -337,7 +333,7 @@ class Gold:
         if ids.null_count or texts.null_count or lang.null_count or (int_values(pc.utf8_length(lang)) == 0).any():
             raise _Irregular  # the model fills in a missing language; ids and texts are required
         sizes, mention = _mentions(_column(table, "entities"))
-        starts, ends, labels = _ints(mention["start"]), _ints(mention["end"]), mention["label"]
+        starts, ends, labels = int_values(mention["start"]), int_values(mention["end"]), mention["label"]
         claim_rows = np.flatnonzero(int_values(pc.list_value_length(_column(table, "claims"))))
         first = len(self.ids)
         lengths = int_values(pc.utf8_length(texts).combine_chunks())
@@ -556,7 +552,6 @@ class PredictionReader:
         """Take a predictions file read by pyarrow; _Irregular (before changing anything) on what the
         line-by-line reader must see: claims, a mention without offsets or label, an article that is not
         in the gold or comes twice, offsets outside the text, an unknown label."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         ids = _column(table, "id")
@@ -565,11 +560,11 @@ class PredictionReader:
         position = pc.index_in(ids, value_set=self.gold.id_array())
         if position.null_count:
             raise _Irregular
-        docs = _ints(position)
+        docs = int_values(position)
         if len(np.unique(docs)) != len(docs):
             raise _Irregular
         sizes, mention = _mentions(_column(table, "entities"))
-        starts, ends = _ints(mention["start"]), _ints(mention["end"])
+        starts, ends = int_values(mention["start"]), int_values(mention["end"])
         rows = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
         owner = docs[rows]
         if ((starts < 0) | (ends > self.gold.lengths()[owner]) | (starts >= ends)).any():
