@@ -50,6 +50,7 @@ from eval.labelmap import IDENTITY, LabelMap
 MAX_EXAMPLES = 5  # ids / places quoted in a warning
 _BLOCK = 1 << 24  # pyarrow's JSON block size (longer lines go line by line)
 _LINE_BLOCK = 1 << 24  # bytes per block when checking a file's lines
+_RECORD_BATCH = 10_000  # gold records turned into an Arrow table at a time, on the line-by-line path
 
 
 @contextmanager
@@ -411,8 +412,10 @@ def _columnar_gold(files: list[Path]) -> Gold:
 
 
 def _model_gold(files: list[Path]) -> Gold:
+    import pyarrow as pa
+
     gold = Gold()
-    records = []
+    tables, records = [], []  # the records go into the fingerprint's table a batch at a time (memory)
     for file in files:
         for lineno, obj in iter_json_lines(file):
             where = f"{file}:{lineno}: "
@@ -422,7 +425,11 @@ def _model_gold(files: list[Path]) -> Gold:
                 raise KhabarError(str(exc)) from None
             gold.add_document(doc, where)
             records.append(gold_record(doc))
-    gold.fingerprint = table_fingerprint(gold_table(records))
+            if len(records) == _RECORD_BATCH:
+                tables.append(gold_table(records))
+                records = []
+    tables.append(gold_table(records))
+    gold.fingerprint = table_fingerprint(pa.concat_tables(tables))
     return gold
 
 
