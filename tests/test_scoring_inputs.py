@@ -54,6 +54,7 @@ def reader(request, monkeypatch):
             raise eval.inputs._Irregular
 
         monkeypatch.setattr(eval.inputs, "_arrow_read", refuse)
+        monkeypatch.setattr(eval.inputs, "_RECORD_BATCH", 2)  # the fingerprint's table built in batches
     return request.param
 
 
