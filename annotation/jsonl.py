@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Article, FormatError, Prediction
@@ -25,16 +25,21 @@ _scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defin
 _JSON_SPACE = " \t\n\r"  # the whitespace JSON allows around a value
 
 
-def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
-    path = Path(path)
+def open_input(path: Path, expected: str, *, binary: bool = False) -> IO[Any]:
+    """Open a file the user named; a missing file or a folder is an error naming it and what was
+    ``expected`` there (e.g. "a JSON lines file")."""
     try:
-        handle = path.open(encoding="utf-8")
+        return path.open("rb") if binary else path.open(encoding="utf-8")
     except FileNotFoundError:
         raise KhabarError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise KhabarError(f"{path}: is a directory, expected a JSON lines file") from None
-    with handle:
+        raise KhabarError(f"{path}: is a directory, expected {expected}") from None
+
+
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
+    path = Path(path)
+    with open_input(path, "a JSON lines file") as handle:
         lineno = 0
         try:
             for lineno, line in enumerate(handle, start=1):

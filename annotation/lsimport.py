@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
-from annotation.jsonl import dumps, iter_json_lines, write_atomic
+from annotation.jsonl import dumps, iter_json_lines, open_input, write_atomic
 from annotation.labelstudio import annotation_to_record, annotator_of, task_article
 from annotation.lsconfig import RELATIONS, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, FormatError
@@ -264,10 +264,6 @@ def _wholly_quarantined(quarantine: list[JSON]) -> dict[Key, Any]:
 
 def import_file(path: str | Path, out: str | Path, *, scheme: Scheme | None = None) -> ImportReport:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise KhabarError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise KhabarError(f"{path}: is a directory, expected a Label Studio JSON export") from None
+    with open_input(path, "a Label Studio JSON export", binary=True) as handle:
+        data = handle.read()
     return import_export(data, out, where=str(path), scheme=scheme)

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from annotation.errors import KhabarError
+from annotation.jsonl import open_input
 
 Counts = Mapping[str, Any]
 Metric = Callable[[Counts], Mapping[str, Any]]
@@ -371,12 +372,10 @@ def bootstrap_ci(per_document: Mapping[str, Counts], metric_paths: Sequence[str]
 def read_run(path: str | Path) -> dict[str, Any]:
     """A result JSON file (``khabar score --json``), with a clear error when it is not one."""
     path = Path(path)
+    with open_input(path, "a result JSON file", binary=True) as handle:
+        raw = handle.read()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KhabarError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise KhabarError(f"{path}: is a directory, expected a result JSON file") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise KhabarError(f"{path}: not UTF-8 text") from None
     try:

@@ -121,3 +121,20 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, content: str, message: str
     path.write_text(content, encoding="utf-8")
     with pytest.raises(KhabarError, match=re.escape(message)):
         read_gold(path)
+
+
+@pytest.mark.parametrize("expected", ["a JSON lines file", "a Label Studio JSON export", "a result JSON file"])
+def test_input_files_missing_or_a_folder_are_named(tmp_path, expected):
+    """The readers of JSON lines, Label Studio exports and result JSONs share one way to open a file."""
+    from annotation.jsonl import iter_json_lines
+    from annotation.lsimport import import_file
+    from eval.statistics import read_run
+
+    read = {"a JSON lines file": lambda p: list(iter_json_lines(p)),
+            "a Label Studio JSON export": lambda p: import_file(p, tmp_path / "out"),
+            "a result JSON file": read_run}[expected]
+    with pytest.raises(KhabarError, match=re.escape(f"{tmp_path / 'none.json'}: no such file") + "$"):
+        read(tmp_path / "none.json")
+    with pytest.raises(KhabarError, match=re.escape(f"{tmp_path}: is a directory, expected {expected}") + "$"):
+        read(tmp_path)
+    assert not (tmp_path / "out").exists()
