@@ -185,10 +185,13 @@ class TextColumn(Sequence[str]):
 
     def __init__(self) -> None:
         self._chunks: list[Any] = []
+        self._lengths: list[np.ndarray] = []
         self._array: Any = None
 
-    def extend(self, chunks: Sequence[Any]) -> None:
+    def extend(self, chunks: Sequence[Any], lengths: np.ndarray) -> None:
+        """Add texts, with their lengths in code points (as ``len``; the reader has them from its checks)."""
         self._chunks += chunks
+        self._lengths.append(lengths)
         self._array = None
 
     def _all(self) -> Any:
@@ -212,9 +215,7 @@ class TextColumn(Sequence[str]):
 
     def lengths(self) -> np.ndarray:
         """Each text's length in code points (as ``len``)."""
-        import pyarrow.compute as pc
-
-        return int_values(pc.utf8_length(self._all()).combine_chunks()) if len(self) else np.zeros(0, np.int64)
+        return np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int64)
 
 
 def _check_claims(claims: Sequence[Claim], length: int, where: str) -> None:
@@ -357,7 +358,7 @@ class Gold:
             raise _Irregular  # articles read line by line come first: keep to that reader
         if not isinstance(self.texts, TextColumn):
             self.texts = TextColumn()
-        self.texts.extend(texts.chunks)
+        self.texts.extend(texts.chunks, lengths)
         self._id_arrays.append(ids)
         self.index.update(zip(doc_ids, range(first, first + len(doc_ids))))
         self.ids += doc_ids
