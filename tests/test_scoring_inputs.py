@@ -139,7 +139,8 @@ def test_errors_for_the_report(tmp_path, reader):
 
 def _gold_state(gold):
     doc, start, end, label = gold.mentions.arrays()
-    return (gold.ids, list(gold.texts), gold.lengths().tolist(), gold.where, gold.claims, gold.clusters, gold.fingerprint,
+    return (gold.ids, list(gold.texts), gold.lengths().tolist(), gold.where, gold.claims, gold.clusters,
+            gold.fingerprint,
             [(d, s, e, gold.label_names[c]) for d, s, e, c in zip(doc.tolist(), start.tolist(), end.tolist(),
                                                                   label.tolist())])
 
