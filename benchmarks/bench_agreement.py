@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotation.adjudication import adjudicate  # noqa: E402
-from annotation.agreement import agreement_report  # noqa: E402
+from annotation.review.adjudication import adjudicate  # noqa: E402
+from annotation.review.agreement import agreement_report  # noqa: E402
 from annotation.model import Annotated, Article, Claim, Mention, Span  # noqa: E402
 from annotation.scheme import load_scheme  # noqa: E402
 

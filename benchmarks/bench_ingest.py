@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotation.ingest import ingest, summary  # noqa: E402
+from annotation.ingest.pipeline import ingest, summary  # noqa: E402
 
 
 def vocabulary() -> list[str]:

@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annotation.jsonl import read_articles  # noqa: E402
-from annotation.labelstudio import article_task  # noqa: E402
-from annotation.lsclient import connect, pull_export, push_tasks  # noqa: E402
-from annotation.lsimport import import_export  # noqa: E402
-from annotation.studio import start_server  # noqa: E402
-from eval.cli_export import pre_annotations  # noqa: E402
+from annotation.io import read_articles  # noqa: E402
+from annotation.labelstudio.convert import article_task  # noqa: E402
+from annotation.labelstudio.client import connect, pull_export, push_tasks  # noqa: E402
+from annotation.labelstudio.importer import import_export  # noqa: E402
+from annotation.labelstudio.server import start_server  # noqa: E402
+from eval.cli.export import pre_annotations  # noqa: E402
 
 SENTENCE = "قال الوزير محمد علي إن الاقتصاد المصري سينمو بنسبة 5% هذا العام، بحسب وكالة الأنباء."
 

@@ -172,7 +172,7 @@ def measure(command: list[str]) -> tuple[float, float, str]:
 def scaling(folder: Path, seed: int, repeats: int = 5) -> list[tuple[str, float]]:
     """Scoring time (best of ``repeats``, in process) of 1 x 2,000 mentions vs 200 x 10."""
     sys.path.insert(0, str(ROOT))
-    from eval.scoring import ScoreConfig, score_files
+    from eval.scoring.scorer import ScoreConfig, score_files
 
     cases = [("1 document x 2,000 entities", 1, 2000), ("200 documents x 10 entities", 200, 10)]
     out = []

@@ -6,7 +6,7 @@
 
 ``wide`` is a stand-in with the shape of the real headline (4 schemes x 11 labels x nervaluate
 counts: per-label and micro P/R/F1, macro F1, claims); ``wide-arrays`` is the same written element-wise (``array_safe``: one call on all
-resamples); ``headline`` uses eval.metrics.headline on
+resamples); ``headline`` uses eval.scoring.metrics.headline on
 the same synthetic keys (only meaningful once the key names agree with the scorer's).
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.statistics import bootstrap_ci, paired_tests  # noqa: E402
+from eval.statistics.bootstrap import bootstrap_ci, paired_tests  # noqa: E402
 
 SCHEMES = ("strict", "exact", "partial", "type")
 LABELS = ("PERS", "ORG", "GPE", "LOC", "FAC", "NORP", "OCC", "EVENT", "DATE", "MONEY", "PERCENT")
@@ -58,7 +58,7 @@ def _div(a, b):
 
 
 def wide_headline_arrays(counts):
-    """wide_headline written element-wise, so eval.statistics may run it on arrays of resamples."""
+    """wide_headline written element-wise, so eval.statistics.bootstrap may run it on arrays of resamples."""
     out = {}
     for scheme in SCHEMES:
         f1_sum, present = 0.0, 0.0
@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--metric", choices=("wide", "wide-arrays", "headline"), default="wide")
     args = parser.parse_args()
     if args.metric == "headline":
-        from eval.metrics import headline as metric
+        from eval.scoring.metrics import headline as metric
     elif args.metric == "wide-arrays":
         metric = wide_headline_arrays
     else:

@@ -16,7 +16,7 @@ the kind (styled, as in the legend) and ``entity-<kind>`` / ``claim-<kind>`` and
 errors, ``boundary-gold`` / ``boundary-pred`` (the gold and the predicted extent).
 A per-label chart (inline SVG) shows the strict F1 of each entity label.
 
-Errors come from ``ScoreRun.errors`` (:mod:`eval.scoring`): per document, dicts with ``what``
+Errors come from ``ScoreRun.errors`` (:mod:`eval.scoring.scorer`): per document, dicts with ``what``
 (entity, claim), ``kind`` and the ``gold`` and ``pred`` items with offsets.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotation.jsonl import dumps, write_atomic
+from annotation.io import dumps, write_atomic
 
 CONTEXT_CHARS = 60  # characters of article text on each side of an error in errors.jsonl and the tables
 HIGHLIGHT_KINDS = ("missed", "spurious", "boundary", "label", "mismatch")

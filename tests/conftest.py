@@ -28,7 +28,7 @@ def khabar():
 @pytest.fixture(scope="session")
 def label_studio(tmp_path_factory: pytest.TempPathFactory):
     """A real Label Studio server on a free 127.0.0.1 port with a throwaway data folder, started ONCE per
-    test run with the code of ``khabar studio`` (``annotation.studio.start_server``) and stopped at the end.
+    test run with the code of ``khabar studio`` (``annotation.labelstudio.server.start_server``) and stopped at the end.
 
     It installs nothing: the test set-up installs ``khabar[server,test]``. Without the ``label-studio``
     command the tests that use it fail when ``CI`` is set, and are skipped otherwise.
@@ -36,7 +36,7 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory):
     import os
 
     from annotation.errors import KhabarError
-    from annotation.studio import find_executable, start_server
+    from annotation.labelstudio.server import find_executable, start_server
 
     try:
         find_executable()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from annotation.jsonl import write_jsonl
+from annotation.io import write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Prediction, Span
 
 LABELS = ("PERS", "ORG", "GPE", "LOC", "DATE")
@@ -41,7 +41,7 @@ def prediction(doc_id: str, mentions: Sequence[tuple[int, int, str]] = (), claim
 
 
 def write_gold(path: Path, docs: Sequence[Annotated]) -> Path:
-    from annotation.dataset import gold_record
+    from annotation.gold.dataset import gold_record
 
     write_jsonl(path, [gold_record(d) for d in docs])
     return path

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from annotation.adjudication import adjudicate
-from annotation.dataset import load_gold
+from annotation.review.adjudication import adjudicate
+from annotation.gold.dataset import load_gold
 from annotation.errors import KhabarError
-from annotation.jsonl import write_jsonl
+from annotation.io import write_jsonl
 from annotation.model import Annotated
 from annotation.scheme import load_scheme
-from annotation.validation import validate_corpus
+from annotation.gold.validation import validate_corpus
 from tests.test_agreement import (CONTENT1, _three_annotators, annotator_a, annotator_b, claim, claims_a,
                                   ment, mentions_a, record, sp)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from annotation.agreement import KINDS, agreement_report, compare, pair_summary, sources_agree
-from annotation.annotator_records import align, group_articles, load_records
-from annotation.jsonl import write_jsonl
+from annotation.review.agreement import KINDS, agreement_report, compare, pair_summary, sources_agree
+from annotation.review.records import align, group_articles, load_records
+from annotation.io import write_jsonl
 from annotation.matching import claim_weight
 from annotation.model import Annotated, Article, Claim, Mention, Span
-from annotation.reliability import cohen_kappa, krippendorff_alpha_nominal
+from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nominal
 
 TITLE = "بوتين يزور كوريا الشمالية"
 TEXT = (TITLE + "\nقال المتحدث باسم الكرملين ديمتري بيسكوف إن بوتين سيزور كوريا الشمالية الشهر المقبل."

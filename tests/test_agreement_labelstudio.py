@@ -1,4 +1,4 @@
-"""Agreement and adjudication on records written by the real Label Studio import (``annotation.lsimport``).
+"""Agreement and adjudication on records written by the real Label Studio import (``annotation.labelstudio.importer``).
 
 The export is built by hand in Label Studio's JSON format (regions, per-region choices with the
 region's id, relations), so the records carry what the importer really writes: annotator e-mails,
@@ -16,7 +16,7 @@ import pytest
 from annotation.model import Annotated
 from tests.test_agreement import EXPECTED_KINDS, _kinds, annotator_a, annotator_b, claims_a, mentions_a, record
 
-lsimport = pytest.importorskip("annotation.lsimport")
+lsimport = pytest.importorskip("annotation.labelstudio.importer")
 
 
 def _region(rid: str, control: str, label: str, start: int, end: int, text: str) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def test_adjudication_of_imported_records(khabar, tmp_path: Path) -> None:
     folder = import_records(tmp_path, [annotator_a(), annotator_b(), record("c@x.org", mentions_a(), claims_a())])
     result = khabar("adjudicate", folder, "--out", tmp_path / "gold")
     assert result.exit_code == 0, result.output
-    from annotation.dataset import load_gold
+    from annotation.gold.dataset import load_gold
 
     (doc,) = load_gold(tmp_path / "gold")
     assert _partition(doc) == _partition(annotator_a())

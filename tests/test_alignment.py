@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotation.model import Claim, Mention, Prediction, Span
-from eval.alignment import AlignConfig, AlignReport, align_prediction, fold_with_map
+from eval.inputs.alignment import AlignConfig, AlignReport, align_prediction, fold_with_map
 
 TEXT = (
     "بوتينُ يقبل دعوة كيم لزيارة كوريا الشمالية\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.authoring import build_gold, resolve_anchor
+from annotation.gold.authoring import build_gold, resolve_anchor
 from annotation.errors import KhabarError
 from annotation.model import Article, Span
 

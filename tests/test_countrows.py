@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eval.countrows import Block, sum_blocks
+from eval.engine.countrows import Block, sum_blocks
 
 
 def _dense(rows) -> np.ndarray:

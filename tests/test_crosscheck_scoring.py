@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotation.model import Claim
-from eval.scoring import ScoreConfig, score
+from eval.scoring.scorer import ScoreConfig, score
 from tests.scoring_corpus import LABELS, flat_corpus, gold_doc, prediction, text_of
 
 FAST = ScoreConfig(bootstrap=0)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from annotation.dataset import SPLITS, fingerprint, gold_record, load_gold, split_by_group, write_gold_folder
+from annotation.gold.dataset import SPLITS, fingerprint, gold_record, load_gold, split_by_group, write_gold_folder
 from annotation.scheme import load_scheme
-from annotation.validation import validate_corpus
+from annotation.gold.validation import validate_corpus
 from tests.test_model import good_doc
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gold"
@@ -77,7 +77,7 @@ def test_fingerprint_is_content_only_and_sees_every_field() -> None:
     """Order and chunking do not change the fingerprint; any one value of any field does."""
     import pyarrow as pa
 
-    from annotation.dataset import GOLD_FIELDS, gold_table, table_fingerprint
+    from annotation.gold.dataset import GOLD_FIELDS, gold_table, table_fingerprint
 
     docs = load_gold(SHIPPED)
     records = [gold_record(d) for d in docs]
@@ -125,7 +125,7 @@ def yaml_fingerprint(folder: Path) -> str:
 def test_int_values_and_valid_mask_read_arrow_buffers() -> None:
     import pyarrow as pa
 
-    from annotation.dataset import int_values, valid_mask
+    from annotation.gold.dataset import int_values, valid_mask
 
     ints = pa.array([5, None, -3, 7, None, 2**40], type=pa.int64())
     assert int_values(ints).tolist() == [5, 0, -3, 7, 0, 2**40]

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.jsonl import write_jsonl
+from annotation.io import write_jsonl
 from annotation.model import Article, Mention, Prediction
 from eval.extractors import REGISTRY, get_extractor, run_extractor
 from eval.extractors.base import Extractor
-from eval.extractors.command import CommandExtractor
-from eval.extractors.openai_chat import OpenAIChatExtractor
+from eval.extractors.adapters.command import CommandExtractor
+from eval.extractors.adapters.openai_chat import OpenAIChatExtractor
 from eval.extractors.registry import Registry
 from eval.extractors.runner import check_batch
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from annotation.dataset import load_gold
-from annotation.jsonl import read_predictions, write_jsonl
+from annotation.gold.dataset import load_gold
+from annotation.io import read_predictions, write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from eval.extractors import get_extractor
 from eval.extractors.bench import bench
-from eval.extractors.baseline import BaselineExtractor
+from eval.extractors.baseline.extractor import BaselineExtractor
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gold"
 
@@ -109,7 +109,7 @@ def test_sanity_extractors_on_the_shipped_gold(name: str, expected: float) -> No
 
 
 def _config():  # type: ignore[no-untyped-def]
-    from eval.scoring import ScoreConfig
+    from eval.scoring.scorer import ScoreConfig
 
     return ScoreConfig(bootstrap=0)
 
@@ -215,7 +215,7 @@ def test_bench_writes_result_and_predictions(khabar, gold_file: Path, tmp_path: 
     assert 0 < run["entities"]["strict"]["micro"]["f1"] <= 1
     assert {p.id for p in read_predictions(preds)} == {"g1", "g2"}
     # the raw predictions reproduce the score through khabar score's library path
-    from eval.scoring import ScoreConfig, score
+    from eval.scoring.scorer import ScoreConfig, score
 
     again = score(gold_docs(), read_predictions(preds), config=ScoreConfig(bootstrap=20))
     assert again.result["entities"]["strict"]["micro"]["f1"] == run["entities"]["strict"]["micro"]["f1"]

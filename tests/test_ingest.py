@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from annotation.cleaning import Removals, clean_lines, masthead_length, split_lines
-from annotation.ingest import ingest, summary
-from annotation.jsonl import read_articles
+from annotation.ingest.cleaning import Removals, clean_lines, masthead_length, split_lines
+from annotation.ingest.pipeline import ingest, summary
+from annotation.io import read_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "raw" / "000_81ee36451164b183.txt"

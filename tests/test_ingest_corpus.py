@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from annotation.dataset import split_by_group
-from annotation.dedup import NEAR_DUPLICATE_THRESHOLD, containment, exact_duplicates, groups, shingles, similar_pairs
-from annotation.ingest import ingest
-from annotation.jsonl import read_articles
+from annotation.gold.dataset import split_by_group
+from annotation.ingest.dedup import NEAR_DUPLICATE_THRESHOLD, containment, exact_duplicates, groups, shingles, similar_pairs
+from annotation.ingest.pipeline import ingest
+from annotation.io import read_articles
 from annotation.model import Annotated
 
 ROOT = Path(__file__).resolve().parent.parent

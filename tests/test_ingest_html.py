@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from annotation.htmltext import extract_html
-from annotation.ingest import ingest
-from annotation.jsonl import read_articles
+from annotation.ingest.html import extract_html
+from annotation.ingest.pipeline import ingest
+from annotation.io import read_articles
 
 TITLE = "وزير المالية يعلن خطة جديدة لدعم المشروعات"
 PARAGRAPHS = [

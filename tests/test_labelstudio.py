@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.labelstudio import annotation_to_record, article_task, predictions_to_results
-from annotation.lsconfig import (CLAIM_PARTS, ENTITIES, check_config, config_vocabulary, instructions,
+from annotation.labelstudio.convert import annotation_to_record, article_task, predictions_to_results
+from annotation.labelstudio.config import (CLAIM_PARTS, ENTITIES, check_config, config_vocabulary, instructions,
                                  label_config, vocabulary)
-from annotation.lsimport import import_export, import_file
+from annotation.labelstudio.importer import import_export, import_file
 from annotation.model import Article, Claim, Mention, Prediction, Span
-from annotation.offsets import OffsetResolver
+from annotation.labelstudio.offsets import OffsetResolver
 from annotation.scheme import load_scheme
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "labelstudio"
@@ -529,7 +529,7 @@ def test_server_commands_need_url_and_key(khabar, tmp_path, monkeypatch):
 
 
 def test_credentials_file_is_private_and_secrets_stay_out_of_repr(tmp_path):
-    from annotation.studio import load_credentials, new_credentials, save_credentials
+    from annotation.labelstudio.server import load_credentials, new_credentials, save_credentials
 
     creds = new_credentials()
     assert len(creds.api_key) == 40 and int(creds.api_key, 16) >= 0
@@ -580,7 +580,7 @@ def silent_server() -> Iterator[str]:
 
 
 def test_slow_and_down_servers_are_one_clear_message(khabar, silent_server, tmp_path):
-    from annotation.studio import free_port
+    from annotation.labelstudio.server import free_port
 
     down = f"http://127.0.0.1:{free_port()}"
     cases = [(silent_server, "no answer within 0.5 s"), (down, "cannot reach Label Studio")]

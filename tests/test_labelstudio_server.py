@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from annotation.jsonl import read_articles
-from annotation.lsconfig import CLAIM_PARTS, ENTITIES, label_config
+from annotation.io import read_articles
+from annotation.labelstudio.config import CLAIM_PARTS, ENTITIES, label_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_CONFIG = Path(__file__).resolve().parent / "data" / "labelstudio" / "label_config.xml"
@@ -363,7 +363,7 @@ def test_khabar_studio_prints_the_login_and_stops_on_ctrl_c(label_studio, tmp_pa
     import subprocess
     import sys
 
-    from annotation.studio import CREDENTIALS, healthy
+    from annotation.labelstudio.server import CREDENTIALS, healthy
 
     data = tmp_path / "studio"
     shutil.copytree(label_studio.data_dir, data, ignore=shutil.ignore_patterns("server.log", "export", "media"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.jsonl import dumps, read_gold, read_predictions, write_jsonl
+from annotation.io import dumps, read_gold, read_predictions, write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import load_scheme
-from annotation.validation import validate_corpus, validate_document
+from annotation.gold.validation import validate_corpus, validate_document
 
 TEXT = "بوتين يقبل دعوة كيم\nوكان المتحدث ديمتري بيسكوف، صرح بأنه لا توجد خطط لزيارة كوريا الشمالية."
 
@@ -126,9 +126,9 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, content: str, message: str
 @pytest.mark.parametrize("expected", ["a JSON lines file", "a Label Studio JSON export", "a result JSON file"])
 def test_input_files_missing_or_a_folder_are_named(tmp_path, expected):
     """The readers of JSON lines, Label Studio exports and result JSONs share one way to open a file."""
-    from annotation.jsonl import iter_json_lines
-    from annotation.lsimport import import_file
-    from eval.statistics import read_run
+    from annotation.io import iter_json_lines
+    from annotation.labelstudio.importer import import_file
+    from eval.statistics.bootstrap import read_run
 
     read = {"a JSON lines file": lambda p: list(iter_json_lines(p)),
             "a Label Studio JSON export": lambda p: import_file(p, tmp_path / "out"),

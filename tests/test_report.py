@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from annotation.jsonl import write_jsonl
+from annotation.io import write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Prediction, Span
 from eval.report import Highlight, error_records, highlight_html, highlights, label_chart, render_html, write_report
-from eval.scoring import ScoreConfig, score
+from eval.scoring.scorer import ScoreConfig, score
 
 INJECTED = "<script>window.__pwned = 1</script>"
 TEXT = (f"بوتين يزور موسكو {INJECTED}\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from eval.report import write_report
-from eval.scoring import ScoreConfig, score
+from eval.scoring.scorer import ScoreConfig, score
 from tests.test_report import CLEAN, GOLD, predictions
 
 CHROMIUM = os.environ.get("KHABAR_CHROMIUM", "/usr/bin/chromium")

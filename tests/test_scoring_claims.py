@@ -10,8 +10,8 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from annotation.model import Claim, Span
 from annotation.scheme import load_scheme
-from eval.claims import claim_counts, claim_errors
-from eval.metrics import headline
+from eval.scoring.claims import claim_counts, claim_errors
+from eval.scoring.metrics import headline
 from tests.scoring_corpus import claim, span
 
 # tokens:   0    1      2   3        4      5     6    7   8     9     10        11    12     13

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.dataset import fingerprint, load_gold
+from annotation.gold.dataset import fingerprint, load_gold
 from tests.scoring_corpus import claim, gold_doc, span, write_gold, write_lines
 
 TEXT_A = "قال الرئيس إن روسيا ستزيد صادراتها إلى الصين العام المقبل"
@@ -80,7 +80,7 @@ def test_perfect_predictions_and_the_stable_paths(khabar, gold, tmp_path):
 
 
 def test_gold_folder_and_split(khabar, tmp_path):
-    from annotation.dataset import write_gold_folder
+    from annotation.gold.dataset import write_gold_folder
     from annotation.scheme import load_scheme
 
     docs = {"dev": [gold_doc("a", TEXT_A, A_MENTIONS)], "test": [gold_doc("b", TEXT_B, B_MENTIONS)]}
@@ -294,7 +294,7 @@ def test_result_json_without_prediction_lines_or_claims(khabar, tmp_path):
 def test_streamed_result_json_is_the_result_one_line_per_document(tmp_path):
     """The written JSON (per_document text built straight from the count matrix) parses to
     ``run.result``; each document is one line; a document without counts is ``{}``."""
-    from eval.scoring import ScoreConfig, score_files
+    from eval.scoring.scorer import ScoreConfig, score_files
 
     docs = [gold_doc("a", TEXT_A, A_MENTIONS, [A_CLAIM], clusters=["pres", None, None, None]),
             gold_doc('b "quoted" \\ id', TEXT_B, B_MENTIONS), gold_doc("وثيقة", TEXT_B), gold_doc("z", TEXT_B)]
@@ -336,7 +336,7 @@ def test_commands_load_lazily_and_score_imports_little(tmp_path):
             f"            '--json', {str(out)!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasets', 'label_studio_sdk', 'sklearn', 'pandas')\n"
-            "      or m in ('scipy.sparse', 'annotation.agreement', 'annotation.studio', 'eval.extractors')))")
+            "      or m in ('scipy.sparse', 'annotation.review.agreement', 'annotation.labelstudio.server', 'eval.extractors')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert json.loads(out.read_text(encoding="utf-8"))["entities"]["strict"]["micro"]["f1"] == 1.0

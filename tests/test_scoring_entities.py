@@ -8,9 +8,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eval.entities import (Columns, Ent, document_counts, entity_blocks, entity_errors, entity_increments,
+from eval.scoring.entities import (Columns, Ent, document_counts, entity_blocks, entity_errors, entity_increments,
                            entity_keys)
-from eval.metrics import OUTCOMES, SCHEMES, headline
+from eval.scoring.metrics import OUTCOMES, SCHEMES, headline
 
 
 def counts_of(counts: Counter, prefix: str) -> tuple[int, ...]:

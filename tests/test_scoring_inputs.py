@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import eval.inputs
-from annotation.dataset import fingerprint, load_gold
+import eval.inputs.reader
+from annotation.gold.dataset import fingerprint, load_gold
 from annotation.errors import KhabarError
-from annotation.jsonl import read_predictions
-from eval.inputs import read_gold
-from eval.scoring import ScoreConfig, score, score_files
+from annotation.io import read_predictions
+from eval.inputs.reader import read_gold
+from eval.scoring.scorer import ScoreConfig, score, score_files
 from tests.scoring_corpus import claim, gold_doc, span, text_of, write_gold, write_lines
 
 TEXT = "قال الرئيس إن روسيا ستزيد صادراتها إلى الصين العام المقبل"
@@ -51,15 +51,15 @@ def reader(request, monkeypatch):
     """Run a test with both readers: 'line by line' makes the columnar path step aside for every file."""
     if request.param == "line by line":
         def refuse(*args, **kwargs):
-            raise eval.inputs._Irregular
+            raise eval.inputs.reader._Irregular
 
-        monkeypatch.setattr(eval.inputs, "_arrow_read", refuse)
-        monkeypatch.setattr(eval.inputs, "_RECORD_BATCH", 2)  # the fingerprint's table built in batches
+        monkeypatch.setattr(eval.inputs.reader, "_arrow_read", refuse)
+        monkeypatch.setattr(eval.inputs.reader, "_RECORD_BATCH", 2)  # the fingerprint's table built in batches
     return request.param
 
 
 def test_fingerprint_and_mentions_equal_the_models(tmp_path, reader):
-    from annotation.dataset import gold_record
+    from annotation.gold.dataset import gold_record
 
     records = [gold_record(d) for d in docs()]
     canonical = write_lines(tmp_path / "gold.jsonl", records)
@@ -74,7 +74,7 @@ def test_fingerprint_and_mentions_equal_the_models(tmp_path, reader):
 
 
 def test_gold_folder_with_interleaved_splits(tmp_path, reader):
-    from annotation.dataset import write_gold_folder
+    from annotation.gold.dataset import write_gold_folder
     from annotation.scheme import load_scheme
 
     d = docs()
@@ -91,7 +91,7 @@ def test_gold_folder_with_interleaved_splits(tmp_path, reader):
     (lambda r: r.pop("text"), "gold.jsonl:2: missing field 'text'"),
 ])
 def test_bad_gold_names_the_line(tmp_path, mutate, message, reader):
-    from annotation.dataset import gold_record
+    from annotation.gold.dataset import gold_record
 
     records = [gold_record(d) for d in docs(3)]
     mutate(records[1])
@@ -156,8 +156,8 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
     that do not, a label the mapping drops and a repeated mention: the columnar reader takes both files
     and gives exactly what the line-by-line reader gives."""
     from annotation.scheme import load_scheme
-    from eval.inputs import PredictionReader
-    from eval.labelmap import load_label_map
+    from eval.inputs.reader import PredictionReader
+    from eval.inputs.labelmap import load_label_map
 
     root = Path(__file__).resolve().parent.parent
     gold_dir = root / "data" / "gold"
@@ -173,10 +173,10 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
     pred_path = write_lines(tmp_path / "pred.jsonl", lines)
     took = []
     for name in ("take_table",):
-        original = getattr(eval.inputs.Gold, name)
-        monkeypatch.setattr(eval.inputs.Gold, name, lambda self, *a, _o=original: (took.append("gold"), _o(self, *a))[1])
-    original_p = eval.inputs.PredictionReader._take_table
-    monkeypatch.setattr(eval.inputs.PredictionReader, "_take_table",
+        original = getattr(eval.inputs.reader.Gold, name)
+        monkeypatch.setattr(eval.inputs.reader.Gold, name, lambda self, *a, _o=original: (took.append("gold"), _o(self, *a))[1])
+    original_p = eval.inputs.reader.PredictionReader._take_table
+    monkeypatch.setattr(eval.inputs.reader.PredictionReader, "_take_table",
                         lambda self, *a: (took.append("pred"), original_p(self, *a))[1])
 
     def read_both():
@@ -188,7 +188,7 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
 
     columnar = read_both()
     assert took == ["gold", "gold", "pred"]  # both splits and the predictions went the columnar way
-    monkeypatch.setattr(eval.inputs, "_arrow_read", lambda *a: (_ for _ in ()).throw(eval.inputs._Irregular()))
+    monkeypatch.setattr(eval.inputs.reader, "_arrow_read", lambda *a: (_ for _ in ()).throw(eval.inputs.reader._Irregular()))
     line_by_line = read_both()
     assert took == ["gold", "gold", "pred"]
     assert _gold_state(columnar[0]) == _gold_state(line_by_line[0])
@@ -219,7 +219,7 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
 def test_the_columnar_reader_steps_aside(tmp_path, content):
     """What the line-by-line reader must see (to name an error, warn, align or parse) is never taken."""
     from annotation.scheme import load_scheme
-    from eval.inputs import PredictionReader, _arrow_read, _Irregular, _prediction_schema
+    from eval.inputs.reader import PredictionReader, _arrow_read, _Irregular, _prediction_schema
 
     gold = read_gold(write_gold(tmp_path / "gold.jsonl", docs(2)))
     reader = PredictionReader(gold, load_scheme(), labels=list(load_scheme().labels))
@@ -236,9 +236,9 @@ def test_the_columnar_reader_steps_aside(tmp_path, content):
 
 @pytest.mark.parametrize("block", [1, 2, 3, 5, 1 << 24])
 def test_object_lines_across_blocks(monkeypatch, block):
-    from eval.inputs import _Irregular, _object_lines
+    from eval.inputs.reader import _Irregular, _object_lines
 
-    monkeypatch.setattr(eval.inputs, "_LINE_BLOCK", block)
+    monkeypatch.setattr(eval.inputs.reader, "_LINE_BLOCK", block)
     assert _object_lines(b'{"a": 1}\n{"b":\n') == 2
     assert _object_lines(b'{}\r\n{}\r\n{}') == 3
     for bad in (b'{}\n\n{}\n', b'{}\n {}\n', b'{}\n{}\n\n', b' {}\n', b'', b'{}\n}\n'):

@@ -9,8 +9,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eval.entities import Ent, document_counts
-from eval.metrics import headline, nest, summary, with_intervals
+from eval.scoring.entities import Ent, document_counts
+from eval.scoring.metrics import headline, nest, summary, with_intervals
 
 
 @pytest.mark.parametrize("counts, path, expected", [
@@ -50,7 +50,7 @@ def random_counts(rng: random.Random) -> Counter:
 
 
 def test_headline_on_arrays_equals_headline_per_row():
-    """eval.statistics evaluates ``headline`` once on arrays of resamples (``array_safe``)."""
+    """eval.statistics.bootstrap evaluates ``headline`` once on arrays of resamples (``array_safe``)."""
     rng = random.Random(5)
     rows = [random_counts(rng) for _ in range(40)] + [Counter()]
     keys = sorted({k for r in rows for k in r})

@@ -1,6 +1,6 @@
 """Bootstrap intervals, paired bootstrap and approximate randomization (eval/statistics.py).
 
-The metric here is a small stand-in for ``eval.metrics.headline`` (F1 from tp/fp/fn keys and an
+The metric here is a small stand-in for ``eval.scoring.metrics.headline`` (F1 from tp/fp/fn keys and an
 accuracy), so these tests pin the statistics alone; ``test_statistics_headline`` runs them on
 the scorer's real counts.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from annotation.errors import KhabarError
-from eval.statistics import (FLOAT32_EXACT, Evaluator, Summer, bootstrap_ci, bootstrap_weights, check_comparable,
+from eval.statistics.bootstrap import (FLOAT32_EXACT, Evaluator, Summer, bootstrap_ci, bootstrap_weights, check_comparable,
                              coin_flips, count_matrix, paired_tests, parse_signature)
 
 
@@ -193,7 +193,7 @@ def test_bootstrap_weights_draw_every_document_count_once_per_row(docs, n, cells
 
 
 class _SparseRun(dict):
-    """A mapping that also holds its counts in CSR form, like eval.scoring.PerDocument."""
+    """A mapping that also holds its counts in CSR form, like eval.scoring.scorer.PerDocument."""
 
     def __init__(self, docs, matrix_type):
         super().__init__(docs)
@@ -216,7 +216,7 @@ class _SparseRun(dict):
 
 @pytest.mark.parametrize("matrix_type", ["scipy", "countrows"])
 def test_counts_held_as_a_sparse_matrix_resample_like_their_counters(matrix_type):
-    from eval.countrows import CountRows
+    from eval.engine.countrows import CountRows
 
     if matrix_type == "scipy":
         from scipy.sparse import csr_matrix as make

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from annotation.jsonl import write_jsonl
+from annotation.io import write_jsonl
 from tests.test_statistics_headline import corpus, system
 
 
@@ -44,7 +44,8 @@ def test_help(khabar):
 
 
 def test_defaults_agree_with_the_library():
-    from eval import cli_compare, statistics
+    from eval.cli import compare as cli_compare
+    from eval.statistics import bootstrap as statistics
 
     assert (cli_compare.DEFAULT_RESAMPLES, cli_compare.DEFAULT_TRIALS, cli_compare.DEFAULT_SEED,
             cli_compare.DEFAULT_ALPHA) == (statistics.DEFAULT_RESAMPLES, statistics.DEFAULT_TRIALS,

@@ -1,4 +1,4 @@
-"""The statistics on the scorer's real per-document counts and ``eval.metrics.headline``."""
+"""The statistics on the scorer's real per-document counts and ``eval.scoring.metrics.headline``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from annotation.model import Annotated, Article, Claim, Mention, Prediction, Span
-from eval.metrics import headline
-from eval.scoring import ScoreConfig, score
-from eval.statistics import Evaluator, bootstrap_ci, count_matrix, paired_tests
+from eval.scoring.metrics import headline
+from eval.scoring.scorer import ScoreConfig, score
+from eval.statistics.bootstrap import Evaluator, bootstrap_ci, count_matrix, paired_tests
 
 LABELS = ("PERS", "ORG", "GPE", "DATE")
 

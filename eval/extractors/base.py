@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from annotation.errors import KhabarError
-from annotation.jsonl import dumps
+from annotation.io import dumps
 from annotation.model import Annotated, Article, FormatError, Prediction
 
 DEFAULT_BATCH_SIZE = 16

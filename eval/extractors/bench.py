@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from annotation.dataset import load_gold
+from annotation.gold.dataset import load_gold
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Prediction
 from annotation.scheme import DATA_DIR
@@ -31,7 +31,7 @@ class BenchRun:
     spec: str
     predictions: list[Prediction]
     run: RunReport
-    score: Any  # eval.scoring.ScoreRun
+    score: Any  # eval.scoring.scorer.ScoreRun
 
     @cached_property
     def result(self) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def bench(gold: Sequence[Annotated], extractor: Extractor, *, spec: str = "", co
           batch_size: int = DEFAULT_BATCH_SIZE, jobs: int = DEFAULT_JOBS,
           progress: Callable[[int], None] | None = None) -> BenchRun:
     """Run ``extractor`` over the articles of ``gold`` and score its predictions (``eval.scoring.score``)."""
-    from eval.scoring import ScoreConfig, score
+    from eval.scoring.scorer import ScoreConfig, score
 
     extractor = bind_gold(extractor, gold)
     predictions, report = run_extractor(extractor, [d.article for d in gold], batch_size=batch_size, jobs=jobs,

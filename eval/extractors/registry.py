@@ -104,11 +104,11 @@ class Registry:
 
 
 REGISTRY = Registry("extractor", ENTRY_POINT_GROUP)
-REGISTRY.register("baseline", "eval.extractors.baseline:BaselineExtractor")
+REGISTRY.register("baseline", "eval.extractors.baseline.extractor:BaselineExtractor")
 REGISTRY.register("oracle", "eval.extractors.sanity:OracleExtractor")
 REGISTRY.register("empty", "eval.extractors.sanity:EmptyExtractor")
-REGISTRY.register("openai", "eval.extractors.openai_chat:OpenAIChatExtractor")
-REGISTRY.register("hf", "eval.extractors.hf:TokenClassificationExtractor")
+REGISTRY.register("openai", "eval.extractors.adapters.openai_chat:OpenAIChatExtractor")
+REGISTRY.register("hf", "eval.extractors.adapters.hf:TokenClassificationExtractor")
 
 
 def register_extractor(name: str, target: Target) -> None:
@@ -129,10 +129,10 @@ def _instantiate(factory: Any, spec: str, options: dict[str, Any]) -> Extractor:
 
 def get_extractor(spec: str, **options: Any) -> Extractor:
     """Build the extractor that ``spec`` names (see the module docstring); ``options`` go to its constructor."""
-    from eval.extractors.command import CommandExtractor
-    from eval.extractors.http_service import HttpExtractor
-    from eval.extractors.predictions_file import PredictionsFile
-    from eval.extractors.python_callable import from_target
+    from eval.extractors.adapters.command import CommandExtractor
+    from eval.extractors.adapters.http import HttpExtractor
+    from eval.extractors.adapters.predictions_file import PredictionsFile
+    from eval.extractors.adapters.python_callable import from_target
 
     spec = spec.strip()
     if spec in REGISTRY:

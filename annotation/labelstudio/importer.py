@@ -1,0 +1,269 @@
+"""Importing a Label Studio export into a folder of per-annotator records.
+
+The folder (``--out DIR``) holds:
+
+- ``raw/<sha256>.json``: every export, verbatim, named by its checksum (kept before conversion);
+- ``records.jsonl``: one ``Annotated`` record per (task, annotation), sorted by task then annotation id;
+- ``quarantine.jsonl``: the regions, relations and annotations left out, with their reason.
+
+Only full JSON exports are accepted (JSON_MIN and CSV lose relations and per-region attributes).
+An export made with another labeling config (a control, label, choice or relation the scheme does
+not have) is refused as a whole. Importing the same export twice changes nothing; a newer export
+replaces a record only when the annotation's ``updated_at`` is newer. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotation.errors import KhabarError
+from annotation.io import dumps, iter_json_lines, open_input, write_atomic
+from annotation.labelstudio.convert import annotation_to_record, annotator_of, task_article
+from annotation.labelstudio.config import RELATIONS, TEXT, Vocabulary, vocabulary
+from annotation.model import Annotated, FormatError
+from annotation.scheme import Scheme, load_scheme
+
+RECORDS = "records.jsonl"
+QUARANTINE = "quarantine.jsonl"
+RAW = "raw"
+LOSSY_FORMATS = "JSON_MIN and CSV exports lose relations, cancelled annotations and per-region attributes"
+
+JSON = dict[str, Any]
+Key = tuple[int, int]
+
+
+@dataclass
+class ImportReport:
+    """What one import did (for the summary) and where it wrote."""
+
+    raw_path: Path
+    tasks: int = 0
+    annotations: int = 0
+    cancelled: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0       # older than the record already imported
+    removed: int = 0     # records whose annotation is now cancelled
+    quarantined: list[JSON] = field(default_factory=list)   # entries of this export
+    repairs: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        lines = [f"read {self.annotations} annotation(s) of {self.tasks} task(s) "
+                 f"({self.cancelled} cancelled, not imported); raw export kept as {self.raw_path}",
+                 f"records: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+                 + (f", {self.stale} older than the imported ones (kept the imported)" if self.stale else "")
+                 + (f", {self.removed} removed (annotation cancelled)" if self.removed else "")]
+        if self.repairs:
+            lines.append(f"{len(self.repairs)} region offset(s) repaired: " + "; ".join(self.repairs[:5])
+                         + (" …" if len(self.repairs) > 5 else ""))
+        return lines
+
+
+# --- reading and checking an export -----------------------------------------------------------
+
+
+def parse_export(data: bytes, where: str) -> list[JSON]:
+    """The tasks of a full JSON export; a clear KhabarError for anything else."""
+    lowered = where.lower()
+    if lowered.endswith((".csv", ".tsv")):
+        raise KhabarError(f"{where}: a CSV export is not accepted: {LOSSY_FORMATS} — export the project as JSON")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KhabarError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        tasks = json.loads(text)
+    except json.JSONDecodeError as exc:
+        head = text.lstrip()[:1]
+        if head not in ("[", "{", ""):
+            raise KhabarError(f"{where}: not JSON (it starts with {text.lstrip()[:20]!r}; a CSV export?): "
+                              f"{LOSSY_FORMATS} — export the project as JSON") from None
+        hint = " — the file is truncated; export it again" if exc.pos >= len(text.rstrip()) else ""
+        raise KhabarError(f"{where}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}){hint}") from None
+    if not isinstance(tasks, list):
+        raise KhabarError(f"{where}: a Label Studio JSON export is a list of tasks, this is a {type(tasks).__name__}")
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            raise KhabarError(f"{where}: item {i} is not a task object")
+        if "annotations" not in task or "data" not in task:
+            if "annotator" in task or "annotation_id" in task or TEXT in task:
+                raise KhabarError(f"{where}: this is a JSON_MIN export: {LOSSY_FORMATS} — export the project "
+                                  "as JSON (the full format)")
+            raise KhabarError(f"{where}: item {i} has no 'data' and 'annotations': not a Label Studio JSON export")
+        if not isinstance(task["annotations"], list):
+            raise KhabarError(f"{where}: task {task.get('id')}: 'annotations' is not a list")
+    return tasks
+
+
+def export_vocabulary(tasks: Iterable[JSON]) -> dict[str, set[str]]:
+    """Every (control, value) the annotations of an export use; relations under ``RELATIONS``."""
+    found: dict[str, set[str]] = {}
+    for task in tasks:
+        for annotation in task["annotations"]:
+            for item in annotation.get("result") or []:
+                if not isinstance(item, dict):
+                    continue
+                kind = item.get("type")
+                value = item.get("value") if isinstance(item.get("value"), dict) else {}
+                if kind == "relation":
+                    found.setdefault(RELATIONS, set()).update(str(v) for v in item.get("labels") or [])
+                elif kind in ("labels", "choices"):
+                    values = value.get("labels" if kind == "labels" else "choices") or []
+                    found.setdefault(str(item.get("from_name")), set()).update(str(v) for v in values)
+                    if item.get("to_name") != TEXT:
+                        found.setdefault(f"to_name {item.get('to_name')}", set())
+                else:
+                    found.setdefault(f"result type {kind}", set())
+    return found
+
+
+def check_export_vocabulary(tasks: list[JSON], expected: Vocabulary, where: str) -> None:
+    found = export_vocabulary(tasks)
+    problems = []
+    for name in sorted(found):
+        if name not in expected:
+            values = f" (values: {', '.join(sorted(found[name]))})" if found[name] else ""
+            problems.append(f"control {name!r} is not in the scheme{values}")
+        elif extra := found[name] - expected[name]:
+            problems.append(f"{name}: values not in the scheme: {', '.join(sorted(extra))}")
+    if problems:
+        raise KhabarError(f"{where}: the export was made with a labeling config that does not match the scheme: "
+                          f"{'; '.join(problems)} — nothing imported; annotate in a project created by "
+                          "`khabar export` (its config comes from the scheme)")
+
+
+# --- the records folder ------------------------------------------------------------------------
+
+
+def _key(annotation: JSON) -> Key:
+    return int(annotation["task"]), int(annotation["annotation_id"])
+
+
+def load_records(out: Path) -> dict[Key, Annotated]:
+    path = out / RECORDS
+    if not path.exists():
+        return {}
+    records: dict[Key, Annotated] = {}
+    for lineno, obj in iter_json_lines(path):
+        try:
+            record = Annotated.from_dict(obj, f"{path}:{lineno}: ")
+            records[_key(record.annotation)] = record
+        except (FormatError, KeyError, TypeError, ValueError) as exc:
+            raise KhabarError(f"{path}:{lineno}: not a khabar import record ({exc})") from None
+    return records
+
+
+def load_quarantine(out: Path) -> list[JSON]:
+    path = out / QUARANTINE
+    return [obj for _, obj in iter_json_lines(path)] if path.exists() else []
+
+
+def _quarantine_sort(entry: JSON) -> tuple[Any, ...]:
+    return (entry["task"] if isinstance(entry["task"], int) else -1,
+            entry["annotation"] if isinstance(entry["annotation"], int) else -1,
+            str(entry.get("region") or ""), entry["reason"])
+
+
+def _entry(task: JSON, annotation: JSON, article: str | None, region: str | None, reason: str) -> JSON:
+    return {"task": task.get("id"), "annotation": annotation.get("id"), "article": article,
+            "annotator": annotator_of(annotation), "updated_at": annotation.get("updated_at"),
+            "region": region, "reason": reason}
+
+
+def _newer(a: Any, b: Any) -> bool:
+    """Is timestamp ``a`` newer than ``b``? (ISO 8601 strings of one server compare as text.)"""
+    return str(a or "") > str(b or "")
+
+
+def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | None = None) -> ImportReport:
+    """Import one export (its bytes) into the records folder ``out``; returns what it did.
+
+    Raises KhabarError (and writes nothing) when the export is unreadable, lossy or from another config.
+    """
+    scheme = scheme or load_scheme()
+    out = Path(out)
+    tasks = parse_export(data, where)
+    check_export_vocabulary(tasks, vocabulary(scheme), where)
+    records = load_records(out)
+    quarantine = load_quarantine(out)
+    digest = hashlib.sha256(data).hexdigest()
+    report = ImportReport(raw_path=out / RAW / f"{digest}.json", tasks=len(tasks))
+
+    wholly_quarantined = _wholly_quarantined(quarantine)
+    replaced: set[Key] = set()
+    seen: set[Key] = set()
+    new_entries: list[JSON] = []
+    for task in sorted(tasks, key=lambda t: t.get("id") or 0):
+        try:
+            article = task_article(task)
+            task_problem = None
+        except KhabarError as exc:
+            article, task_problem = None, str(exc)
+        for annotation in sorted(task["annotations"], key=lambda a: a.get("id") or 0):
+            if not isinstance(annotation, dict) or not isinstance(annotation.get("id"), int) \
+                    or not isinstance(task.get("id"), int):
+                raise KhabarError(f"{where}: task {task.get('id')!r}: an annotation without an integer id")
+            report.annotations += 1
+            annotation = {**annotation, "task": task["id"]}
+            key: Key = (task["id"], annotation["id"])
+            seen.add(key)
+            old = records.get(key)
+            if old is not None and article is not None and old.id != article.id:
+                raise KhabarError(f"{where}: task {key[0]} annotation {key[1]} is about article {article.id!r}, "
+                                  f"but {out / RECORDS} has it for article {old.id!r} — import exports of "
+                                  "different projects or servers into different --out folders")
+            before = old.annotation.get("updated_at") if old is not None else wholly_quarantined.get(key)
+            cancelled = bool(annotation.get("was_cancelled"))
+            report.cancelled += cancelled
+            if before is not None and not _newer(annotation.get("updated_at"), before):
+                if _newer(before, annotation.get("updated_at")):
+                    report.stale += 1
+                elif not cancelled:
+                    report.unchanged += 1
+                continue
+            replaced.add(key)
+            if old is not None:
+                del records[key]
+            if cancelled:
+                report.removed += old is not None
+                continue
+            if task_problem is not None or article is None:
+                new_entries.append(_entry(task, annotation, None, None, task_problem or "task has no article"))
+                continue
+            try:
+                record, problems, repairs = annotation_to_record(article, annotation, scheme)
+            except KhabarError as exc:
+                new_entries.append(_entry(task, annotation, article.id, None, str(exc)))
+                continue
+            new_entries += [_entry(task, annotation, article.id, p.region, p.reason) for p in problems]
+            report.repairs += [f"task {key[0]} annotation {key[1]} region {r}" for r in repairs]
+            report.updated += old is not None
+            report.added += old is None
+            records[key] = record
+
+    quarantine = [e for e in quarantine if (e["task"], e["annotation"]) not in replaced] + new_entries
+    quarantine.sort(key=_quarantine_sort)
+    report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in seen]
+    if not report.raw_path.exists():
+        write_atomic(report.raw_path, data)
+    write_atomic(out / RECORDS, "".join(dumps(records[k].to_dict()) + "\n" for k in sorted(records)))
+    write_atomic(out / QUARANTINE, "".join(dumps(e) + "\n" for e in quarantine))
+    return report
+
+
+def _wholly_quarantined(quarantine: list[JSON]) -> dict[Key, Any]:
+    """The ``updated_at`` of each annotation that was quarantined as a whole (it has no record)."""
+    return {(e["task"], e["annotation"]): e.get("updated_at") for e in quarantine if e.get("region") is None}
+
+
+def import_file(path: str | Path, out: str | Path, *, scheme: Scheme | None = None) -> ImportReport:
+    path = Path(path)
+    with open_input(path, "a Label Studio JSON export", binary=True) as handle:
+        data = handle.read()
+    return import_export(data, out, where=str(path), scheme=scheme)

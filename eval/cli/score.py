@@ -1,0 +1,122 @@
+"""``khabar score``: score a predictions file against the gold set; a table, a signature, a result JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from annotation.matching import DEFAULT_CLAIM_IOU
+from eval.scoring.signature import DEFAULT_BOOTSTRAP, DEFAULT_SEED
+SCHEME_ORDER = ("strict", "exact", "partial", "type")
+
+
+def _num(value: Any) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _with_ci(node: dict[str, Any], name: str) -> str:
+    value, ci = node.get(name), node.get(f"{name}_ci")
+    text = _num(value)
+    if ci:
+        text += f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return text
+
+
+def print_summary(summary: dict[str, Any], console: Any) -> None:
+    """Readable tables of a result: entity schemes, strict per label, claims; then the signature."""
+    from rich.table import Table
+
+    entities = summary.get("entities", {})
+    table = Table(title=f"Entities ({summary['documents']} documents)", title_justify="left")
+    for col in ("scheme", "precision", "recall", "F1 [95% CI]", "macro F1 [95% CI]", "correct", "incorrect",
+                "partial", "missed", "spurious"):
+        table.add_column(col, justify="left" if col == "scheme" else "right")
+    for scheme in SCHEME_ORDER:
+        node = entities.get(scheme, {})
+        micro, macro = node.get("micro", {}), node.get("macro", {})
+        table.add_row(scheme, _num(micro.get("precision")), _num(micro.get("recall")), _with_ci(micro, "f1"),
+                      _with_ci(macro, "f1"), *(str(micro.get(k, 0)) for k in
+                                                 ("correct", "incorrect", "partial", "missed", "spurious")))
+    console.print(table)
+    per_label = entities.get("strict", {}).get("per_label", {})
+    if per_label:
+        table = Table(title="Entities per label (strict)", title_justify="left")
+        for col in ("label", "gold", "predicted", "correct", "precision", "recall", "F1 [95% CI]"):
+            table.add_column(col, justify="left" if col == "label" else "right")
+        for label, node in per_label.items():
+            table.add_row(label, str(node.get("possible", 0)), str(node.get("actual", 0)), str(node.get("correct", 0)),
+                          _num(node.get("precision")), _num(node.get("recall")), _with_ci(node, "f1"))
+        console.print(table)
+    claims = summary.get("claims", {})
+    detection = claims.get("detection", {})
+    if any(detection.get(k) for k in ("tp", "fp", "fn")):
+        iou = summary.get("config", {}).get("iou", DEFAULT_CLAIM_IOU)
+        table = Table(title="Claims", title_justify="left")
+        for col in ("measure", "precision", "recall", "score [95% CI]", "counts"):
+            table.add_column(col, justify="left" if col == "measure" else "right")
+        for part, name in (("detection", f"detection (token IoU ≥ {iou:g})"), ("exact", "detection (exact)"),
+                           ("cue", "cue F1"), ("check_worthy", "check-worthy F1 (positive class)"),
+                           ("end_to_end", "end to end F1")):
+            node = claims.get(part, {})
+            table.add_row(name, _num(node.get("precision")), _num(node.get("recall")), _with_ci(node, "f1"),
+                          f"tp {node.get('tp', 0)} fp {node.get('fp', 0)} fn {node.get('fn', 0)}")
+        source = claims.get("source", {})
+        table.add_row("source accuracy (matched claims)", "", "", _with_ci(source, "accuracy"),
+                      f"{source.get('correct', 0)} / {source.get('total', 0)}")
+        for attr in ("claim_type", "attribution"):
+            node = claims.get(attr, {})
+            table.add_row(f"{attr} accuracy / macro F1", "", "",
+                          f"{_with_ci(node, 'accuracy')} / {_with_ci(node, 'macro_f1')}",
+                          f"{node.get('correct', 0)} / {node.get('total', 0)}")
+        console.print(table)
+    alignment = summary.get("alignment", {})
+    if alignment.get("total"):
+        console.print(f"alignment of offset-free spans: {alignment['aligned']} / {alignment['total']} "
+                      f"({alignment['rate']:.1%})")
+    console.print(f"signature: {summary['signature']}", soft_wrap=True)
+
+
+@click.command("score")
+@click.argument("gold")
+@click.argument("predictions")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the result JSON here.")
+@click.option("--split", help="With a gold folder: the split to score (dev, test); default: every split.")
+@click.option("--iou", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_CLAIM_IOU, show_default=True,
+              help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
+@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, or a JSON file "
+                                  "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BOOTSTRAP, show_default=True,
+              help="Bootstrap resamples of documents for the confidence intervals (0: none).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
+def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None) -> None:
+    """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
+
+    Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
+    nervaluate's counts, per label, micro and macro; claims (detection, source, cue,
+    attributes, end to end); 95% bootstrap intervals over documents; the signature line
+    that fixes how the numbers were obtained.
+    """
+    from rich.console import Console
+
+    from eval.scoring.scorer import ScoreConfig, score_files
+
+    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed)
+    run = score_files(gold, predictions, config=config, split=split)
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    print_summary(run.summary, Console(width=160, highlight=False))
+    if json_out:
+        run.write_json(json_out)
+        click.echo(f"result: {json_out}")
+    if report_dir:
+        from eval.report import write_report
+
+        files = write_report(run, report_dir)
+        click.echo(f"report: {files.html} ({files.count} errors in {files.errors})")
+
+
+COMMANDS: list[click.Command] = [score_command]

@@ -1,0 +1,49 @@
+"""The signature line that fixes how a result was obtained (after sacrebleu's ``Signature``).
+
+``khabar:0.1|gold:3f2a9c1e|ents:strict|claims:iou0.5|norm:ar|align:fuzzy0.75|bs:1000|seed:12345``
+
+- ``khabar``: the version (major.minor) of the scorer;
+- ``gold``: the gold set's content fingerprint (:func:`annotation.gold.dataset.fingerprint`);
+- ``ents``: the headline entity scheme (all four are in the result);
+- ``claims``: the token IoU threshold of claim matching;
+- ``norm``: ``ar`` when offset-free spans are aligned after Arabic normalisation, else ``none``;
+- ``align``: the alignment steps (:meth:`eval.inputs.alignment.AlignConfig.describe`);
+- ``map``: the label mapping, only when one was given;
+- ``bs`` / ``seed``: bootstrap resamples and seed of the confidence intervals (``bs:0``: none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotation import __version__
+from annotation.matching import DEFAULT_CLAIM_IOU
+
+DEFAULT_BOOTSTRAP = 1000  # resamples of the confidence intervals (khabar score --bootstrap)
+DEFAULT_SEED = 12345  # their seed (khabar score --seed)
+DEFAULT_SCHEME = "strict"  # the headline entity scheme
+
+
+@dataclass(frozen=True)
+class Signature:
+    gold: str
+    scheme: str = DEFAULT_SCHEME
+    iou: float = DEFAULT_CLAIM_IOU
+    normalise: bool = True
+    align: str = "fuzzy0.75"
+    label_map: str | None = None
+    bootstrap: int = DEFAULT_BOOTSTRAP
+    seed: int = DEFAULT_SEED
+    version: str = ".".join(__version__.split(".")[:2])
+
+    def parts(self) -> list[tuple[str, str]]:
+        parts = [("khabar", self.version), ("gold", self.gold), ("ents", self.scheme),
+                 ("claims", f"iou{self.iou:g}"), ("norm", "ar" if self.normalise else "none"),
+                 ("align", self.align)]
+        if self.label_map:
+            parts.append(("map", self.label_map))
+        parts += [("bs", str(self.bootstrap)), ("seed", str(self.seed))]
+        return parts
+
+    def __str__(self) -> str:
+        return "|".join(f"{k}:{v}" for k, v in self.parts())
