@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotation.errors import FormatError
+
 JSON = dict[str, Any]
-
-
-class FormatError(ValueError):
-    """A JSON object does not have the shape of the spec. The message names the field."""
 
 
 def _get(obj: JSON, key: str, kind: type | tuple[type, ...], *, required: bool = True, where: str = "") -> Any:

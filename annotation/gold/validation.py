@@ -4,42 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from annotation.model import Annotated, Span
 from annotation.scheme import Scheme
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One defect: ``where`` names the place — a document and item (``doc-1 entities[3] (e4)``),
-    or a file and line (``raw/a.jsonl:3``) — and ``message`` says what is wrong."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-    @property
-    def file(self) -> str:
-        """The file part of a ``file:line`` place (the place itself when it has no line number)."""
-        head, _, tail = self.where.rpartition(":")
-        return head if head and tail.isdigit() else self.where
-
-
-def check_span(span: Span, text: str, where: str) -> list[Problem]:
-    """Offsets present, inside the text, not inverted, and the text at them equals ``span.text``."""
-    if span.start is None or span.end is None:
-        return [Problem(where, "span has no offsets")]
-    if span.start < 0 or span.end > len(text):
-        return [Problem(where, f"offsets [{span.start}, {span.end}) are outside the text (length {len(text)})")]
-    if span.start >= span.end:
-        return [Problem(where, f"offsets [{span.start}, {span.end}) are inverted or empty")]
-    actual = text[span.start:span.end]
-    if span.text is not None and span.text != actual:
-        return [Problem(where, f"span text {span.text!r} does not match the text at [{span.start}, {span.end}): {actual!r}")]
-    return []
+from annotation.spans import Problem, check_span
 
 
 def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> list[Problem]:

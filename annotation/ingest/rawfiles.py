@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.arabic import has_arabic
-from annotation.gold.validation import Problem
+from annotation.spans import Problem
 
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 SIDECAR_SUFFIX = ".meta.json"

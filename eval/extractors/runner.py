@@ -22,7 +22,7 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Article, Prediction, Span
-from annotation.gold.validation import check_span
+from annotation.spans import check_span
 from eval.extractors.base import DEFAULT_BATCH_SIZE, Extractor, ExtractorError, describe, prediction_from
 
 DEFAULT_JOBS = 1
