@@ -23,6 +23,10 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي
                        **{chr(0x06F0 + d): str(d) for d in range(10)}})  # extended (Persian) digits
 _WORD = re.compile(r"\w+")
 
+# Attached proclitics that mentions leave out (و ف ب ل ك and their pairs), longest first: the guidelines'
+# rule, used by the baseline, the aligner and the converters alike («وروسيا» → «روسيا»).
+PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+
 
 def is_arabic_letter(char: str) -> bool:
     code = ord(char)

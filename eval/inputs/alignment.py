@@ -44,7 +44,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from annotation.arabic import fold
+from annotation.arabic import PROCLITICS, fold
 from annotation.model import Claim, Mention, Prediction, Span
 
 STEPS = ("exact", "normalised", "clitic", "fuzzy")
@@ -52,7 +52,6 @@ DEFAULT_FUZZY = 0.75
 FUZZY_MIN_WORDS = 3  # shorter strings align only exactly or after normalisation («الصين» is not «اليمن»)
 FUZZY_CANDIDATES = 5  # word windows examined in full, picked by shared words
 
-PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 _QUOTES = set("\"«»“”„‟″〝〞＂")
 _SEPARATORS = {"٫": ".", "٬": ",", "٪": "%", "،": ",", "؛": ";", "؟": "?"}

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from annotation.arabic import fold
+from annotation.arabic import PROCLITICS, fold
 
 GAZETTEERS = Path(__file__).resolve().parent / "gazetteers"
-PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 TOKEN = re.compile(r"[\w\u064b-\u065f\u0670\u0640]+(?:[.,٫٬][0-9٠-٩]+)*")
 MAX_PHRASE = 8
 
