@@ -14,6 +14,7 @@ import click
 
 from annotation import __version__
 from annotation.errors import KhabarError
+from annotation.redact import redact
 
 COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
     "ingest": "eval.cli.ingest",
@@ -33,7 +34,7 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
 
 class KhabarGroup(click.Group):
     """Loads each command from its module on first use; turns library errors into one clean
-    message on stderr and exit status 1."""
+    message on stderr (secrets redacted) and exit status 1."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMAND_MODULES) | set(self.commands))
@@ -48,7 +49,11 @@ class KhabarGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KhabarError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact(str(exc))}", err=True)
+            sys.exit(1)
+        except OSError as exc:  # a file the command could not read or write, named by the system
+            place = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {redact(place + (exc.strerror or str(exc)))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
