@@ -138,3 +138,28 @@ def test_input_files_missing_or_a_folder_are_named(tmp_path, expected):
     with pytest.raises(KhabarError, match=re.escape(f"{tmp_path}: is a directory, expected {expected}") + "$"):
         read(tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"id": 7}, "field 'id' must be a non-empty string, not 7"),
+    ({"id": ""}, "field 'id' must be a non-empty string, not ''"),
+    ({"entity": 3}, "field 'entity' must be a non-empty string, not 3"),
+    ({"entity": " "}, "field 'entity' must be a non-empty string, not ' '"),
+])
+def test_gold_ids_and_clusters_must_be_strings(changes, message) -> None:
+    problems = validate_document(_with_entity(good_doc(), 1, **changes), load_scheme())
+    assert [p.message for p in problems if p.where.endswith("entities[1]")] == [message]
+
+
+def test_an_empty_article_id_is_refused() -> None:
+    doc = good_doc()
+    doc = replace(doc, article=replace(doc.article, id=""))
+    assert any("article id must be a non-empty string" in p.message for p in validate_document(doc, load_scheme()))
+
+
+def test_a_mention_written_twice_is_reported() -> None:
+    doc = good_doc()
+    twice = replace(doc.entities[1], id="e9")
+    problems = validate_document(replace(doc, entities=doc.entities + (twice,)), load_scheme())
+    assert [str(p) for p in problems] == [
+        "doc-1 entities[4] (e9): the same mention as entities[1] (PERS [%d, %d)); keep one" % (twice.start, twice.end)]

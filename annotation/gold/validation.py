@@ -19,6 +19,10 @@ def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> lis
         problems.append(Problem(doc_where, "title is not the first line of the text"))
     labels = set(scheme.labels)
     clusters = {m.entity for m in doc.entities if m.entity is not None}
+    if not doc.id.strip():
+        problems.append(Problem(doc_where or "(empty id)", "an article id must be a non-empty string"))
+    problems += _id_types(doc, doc_where)
+    problems += _duplicate_mentions(doc, doc_where)
     for kind, ids in (("entity", [m.id for m in doc.entities]), ("claim", [c.id for c in doc.claims])):
         for ident, n in Counter(ids).items():
             if ident is None:
@@ -53,6 +57,33 @@ def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> lis
             problems.append(Problem(where, f"attribution {c.attribution!r} but no source"))
         if c.source is not None and c.attribution == "none":
             problems.append(Problem(where, "attribution 'none' but the claim has a source"))
+    return problems
+
+
+def _id_types(doc: Annotated, doc_where: str) -> list[Problem]:
+    """Gold ids and cluster ids are non-empty strings (the dataset features and the scorer need them so)."""
+    problems = []
+    items = [(f"entities[{i}]", "id", m.id) for i, m in enumerate(doc.entities)]
+    items += [(f"entities[{i}]", "entity", m.entity) for i, m in enumerate(doc.entities) if m.entity is not None]
+    items += [(f"claims[{i}]", "id", c.id) for i, c in enumerate(doc.claims) if c.id is not None]
+    for place, key, value in items:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(Problem(f"{doc_where} {place}", f"field '{key}' must be a non-empty string, not {value!r}"))
+    return problems
+
+
+def _duplicate_mentions(doc: Annotated, doc_where: str) -> list[Problem]:
+    """Two mentions with the same offsets and label are one mention written twice."""
+    first: dict[tuple[int | None, int | None, str], int] = {}
+    problems = []
+    for i, m in enumerate(doc.entities):
+        key = (m.start, m.end, m.label)
+        if key in first:
+            problems.append(Problem(f"{doc_where} entities[{i}] ({m.id})",
+                                    f"the same mention as entities[{first[key]}] ({m.label} [{m.start}, {m.end})); "
+                                    "keep one"))
+        else:
+            first[key] = i
     return problems
 
 
