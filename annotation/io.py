@@ -78,12 +78,14 @@ def _checked(obj: Any, text: str, where: str) -> Any:
     return obj
 
 
-def parse_json(text: str, where: str) -> Any:
-    """One JSON document (a whole file's text), with the readers' checks; ``where`` names it (``file: ``)."""
+def parse_json(text: str, where: str, *, lines: bool = False) -> Any:
+    """One JSON value, with the readers' checks; ``where`` names it (``file: ``). Bad JSON says the
+    column, and with ``lines=True`` (a whole file) names the line as ``file:LINE:``."""
     try:
         return _checked(json.loads(text), text, where)
     except json.JSONDecodeError as exc:
-        raise KhabarError(f"{where}not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        place = f"{where.rstrip(': ')}:{exc.lineno}: " if lines else where
+        raise KhabarError(f"{place}not valid JSON ({exc.msg} at column {exc.colno})") from None
     except RecursionError:
         raise KhabarError(f"{where}{_TOO_DEEP}") from None
 
@@ -98,7 +100,7 @@ def load_json(path: str | Path, expected: str) -> Any:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise KhabarError(f"{path}:{line}: not UTF-8 text") from None
-    return parse_json(text.removeprefix("\ufeff"), f"{path}: ")
+    return parse_json(text.removeprefix("\ufeff"), f"{path}: ", lines=True)
 
 
 def open_input(path: Path, expected: str, *, binary: bool = False) -> IO[Any]:
@@ -110,6 +112,8 @@ def open_input(path: Path, expected: str, *, binary: bool = False) -> IO[Any]:
         raise KhabarError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise KhabarError(f"{path}: is a directory, expected {expected}") from None
+    except OSError as exc:
+        raise KhabarError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from annotation.arabic import has_arabic
+from annotation.errors import KhabarError
+from annotation.io import parse_json
 from annotation.spans import Problem
 
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
@@ -149,12 +150,11 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     if not sidecar.is_file():
         return {}
     try:
-        obj = json.loads(sidecar.read_text(encoding="utf-8"))
+        obj = parse_json(sidecar.read_text(encoding="utf-8"), "")
     except UnicodeDecodeError:
         raise RawError(str(sidecar), "not UTF-8 text; write the sidecar as UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise RawError(f"{sidecar}:{exc.lineno}",
-                       f"sidecar is not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except KhabarError as exc:
+        raise RawError(str(sidecar), f"sidecar: {exc}") from None
     if not isinstance(obj, dict):
         raise RawError(str(sidecar), "sidecar must be a JSON object with source, url, published")
     _check_fields(str(sidecar), obj)
@@ -275,9 +275,9 @@ def _read_record(raw: RawInput, line: bytes, lineno: int, sidecar: dict[str, Any
     where = f"{place}:{lineno}"
     text_line = _decode(place, line, "utf-8", first_line=lineno)
     try:
-        obj = json.loads(text_line)
-    except json.JSONDecodeError as exc:
-        raise RawError(where, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        obj = parse_json(text_line, "")
+    except KhabarError as exc:
+        raise RawError(where, str(exc)) from None
     if not isinstance(obj, dict):
         raise RawError(where, f"expected a JSON object with a '{text_field}' field, got {type(obj).__name__}")
     text = obj.get(text_field)

@@ -86,6 +86,8 @@ def parse_export(data: bytes, where: str) -> list[JSON]:
                               f"{LOSSY_FORMATS} — export the project as JSON") from None
         hint = " — the file is truncated; export it again" if exc.pos >= len(text.rstrip()) else ""
         raise KhabarError(f"{where}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}){hint}") from None
+    except RecursionError:
+        raise KhabarError(f"{where}: JSON nested too deeply (hundreds of levels; an export has a few)") from None
     if not isinstance(tasks, list):
         raise KhabarError(f"{where}: a Label Studio JSON export is a list of tasks, this is a {type(tasks).__name__}")
     for i, task in enumerate(tasks):

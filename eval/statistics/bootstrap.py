@@ -28,7 +28,6 @@ Decisions where the brief was silent:
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import numbers
 from collections import Counter
@@ -41,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from annotation.errors import KhabarError
-from annotation.io import open_input
+from annotation.io import load_json
 
 Counts = Mapping[str, Any]
 Metric = Callable[[Counts], Mapping[str, Any]]
@@ -372,16 +371,7 @@ def bootstrap_ci(per_document: Mapping[str, Counts], metric_paths: Sequence[str]
 def read_run(path: str | Path) -> dict[str, Any]:
     """A result JSON file (``khabar score --json``), with a clear error when it is not one."""
     path = Path(path)
-    with open_input(path, "a result JSON file", binary=True) as handle:
-        raw = handle.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise KhabarError(f"{path}: not UTF-8 text") from None
-    try:
-        run = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise KhabarError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    run = load_json(path, "a result JSON file")
     if not isinstance(run, dict):
         raise KhabarError(f"{path}: a result JSON must be an object, not {type(run).__name__}")
     return run
