@@ -43,15 +43,6 @@ def test_help(khabar):
         assert option in result.output
 
 
-def test_defaults_agree_with_the_library():
-    from eval.cli import compare as cli_compare
-    from eval.statistics import bootstrap as statistics
-
-    assert (cli_compare.DEFAULT_RESAMPLES, cli_compare.DEFAULT_TRIALS, cli_compare.DEFAULT_SEED,
-            cli_compare.DEFAULT_ALPHA) == (statistics.DEFAULT_RESAMPLES, statistics.DEFAULT_TRIALS,
-                                           statistics.DEFAULT_SEED, statistics.DEFAULT_ALPHA)
-
-
 def test_clearly_better_system(khabar, scored, tmp_path):
     out = tmp_path / "cmp.json"
     result = khabar("compare", scored / "weak.json", scored / "strong.json", "--json", out, "--trials", "2000")

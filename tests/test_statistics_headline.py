@@ -10,7 +10,10 @@ import pytest
 from annotation.model import Annotated, Article, Claim, Mention, Prediction, Span
 from eval.scoring.metrics import headline
 from eval.scoring.scorer import ScoreConfig, score
-from eval.statistics.bootstrap import Evaluator, bootstrap_ci, count_matrix, paired_tests
+from eval.statistics.bootstrap import bootstrap_ci
+from eval.statistics.counts import count_matrix
+from eval.statistics.evaluation import Evaluator
+from eval.statistics.paired import paired_tests
 
 LABELS = ("PERS", "ORG", "GPE", "DATE")
 
