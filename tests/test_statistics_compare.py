@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from annotation.io import write_jsonl
-from tests.test_statistics_headline import corpus, system
+from tests.statistics_runs import corpus, system
 
 
 @pytest.fixture(scope="module")
