@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotation import __version__
+from eval.inputs.alignment import AlignConfig
 from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SCHEME, DEFAULT_SEED
 
 
@@ -26,7 +27,7 @@ class Signature:
     scheme: str = DEFAULT_SCHEME
     iou: float = DEFAULT_CLAIM_IOU
     normalise: bool = True
-    align: str = "fuzzy0.75"
+    align: str = AlignConfig().describe()  # the default alignment steps
     label_map: str | None = None
     bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED

@@ -26,7 +26,7 @@ from eval.statistics.evaluation import (TOLERANCE, Evaluator, Metric, check_knob
 from eval.statistics.resampling import BATCH_CELLS, Summer, coin_flips, resampled_sums
 from eval.statistics.runs import Names, check_comparable, run_documents
 
-__all__ = ["MetricTest", "paired_tests"]
+__all__ = ["Comparison", "MetricTest", "paired_tests"]
 
 
 class MetricTest(TypedDict):
@@ -40,14 +40,29 @@ class MetricTest(TypedDict):
     p_randomization: float | None
 
 
+class Comparison(TypedDict):
+    """What ``paired_tests`` returns (and ``khabar compare --json`` writes)."""
+
+    gold_fingerprint: str
+    documents: int
+    names: list[str]
+    signature_a: str
+    signature_b: str
+    resamples: int
+    trials: int
+    seed: int
+    alpha: float
+    metrics: dict[str, MetricTest]
+
+
 def paired_tests(run_a: Mapping[str, Any], run_b: Mapping[str, Any], *, n: int = DEFAULT_RESAMPLES,
                  seed: int = DEFAULT_SEED, trials: int = DEFAULT_TRIALS, alpha: float = DEFAULT_ALPHA,
                  metric_paths: Sequence[str] | None = None, metric: Metric | None = None,
-                 names: Names = ("run A", "run B")) -> dict[str, Any]:
+                 names: Names = ("run A", "run B")) -> Comparison:
     """Paired bootstrap and approximate randomization tests of B - A on every headline metric.
 
     Both runs are result JSONs on the same gold (fingerprint, documents and non-system signature
-    parts must agree). Returns ``{"metrics": {path: MetricTest}, ...}`` with the settings used.
+    parts must agree). Returns the tests of each metric path with the settings used.
     """
     check_knobs(n, alpha)
     if trials < 1:
