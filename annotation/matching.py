@@ -22,14 +22,31 @@ compared lexicographically: the matching first maximises the sum of the first el
 among those the sum of the second, and so on (e.g. ``(same boundaries and label, 1, IoU)``:
 as many exact matches as possible, then as many matched pairs as possible, then the largest
 overlaps). A tuple of zeros, like a weight <= 0, means "not a candidate".
+
+The lexicographic order is exact, for any tiers in ``[0, 1]``:
+
+- When every tier but the last is 0 or 1 (every caller today), a tuple becomes one float,
+  ``sum(tier * (k + 1) ** place)`` for a component whose largest matching has ``k`` pairs: the
+  sum of a tier over a matching is a whole number at most ``k``, so a difference of one in a
+  tier outweighs everything the later tiers can add. ``linear_sum_assignment`` solves it.
+- Otherwise (a fraction in an earlier tier: ``(0.5, 1)`` against ``(0.6, 0)``, where
+  ``0.5 + 0.5 < 0.6 + 0.6`` must win over the second tier) no float scale is safe, so the
+  tiers become exact integers (every float is a fraction with a power-of-two denominator), the
+  tuple one Python integer in base ``k * unit + 1``, and an exact integer Hungarian algorithm
+  solves the component.
+
+Anything else is refused with a ``ValueError`` (a bug in the caller's weight, not bad input): a
+tuple with a part outside ``[0, 1]`` (or NaN), or candidates of one matching that mix numbers
+and tuples, or tuples of different lengths.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from functools import lru_cache
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Protocol
 
 __all__ = ["SpanLike", "Weight", "match", "overlap", "char_iou", "token_iou", "Tokens", "tokens_of",
@@ -143,13 +160,109 @@ def _default_key(span: Any) -> str:
     return "" if label is None else str(label)
 
 
-def _scalar(value: float | tuple[float, ...], scale: float) -> float:
+def _candidate(value: float | tuple[float, ...]) -> float | tuple[float, ...] | None:
+    """The weight of a candidate pair (a tuple checked against the contract), None for "not a candidate"."""
     if isinstance(value, tuple):
-        total = 0.0
         for part in value:
-            total = total * scale + float(part)
+            if not 0.0 <= part <= 1.0:  # NaN too
+                raise ValueError(f"a weight tuple holds numbers in [0, 1], compared tier by tier; not {value!r}")
+        return value if any(value) else None
+    return value if value > 0 else None
+
+
+def _scalar(value: tuple[float, ...], scale: float) -> float:
+    total = 0.0
+    for part in value:
+        total = total * scale + float(part)
+    return total
+
+
+def _mixed(values: Sequence[Any]) -> ValueError:
+    shown = ", ".join(sorted({repr(v) for v in values})[:4])
+    return ValueError(f"the weights of one matching must all be numbers or all tuples of one length, not a mix ({shown})")
+
+
+def _exact_integers(table: list[list[Any]], k: int) -> list[list[int]]:
+    """Tuples as integers whose sums order matchings as the lexicographic order of their tier sums.
+
+    Every part is ``numerator / 2**e``; with ``unit`` the largest denominator, a tier's sum over a
+    matching of at most ``k`` pairs is a whole number of units in ``[0, k * unit]``: a digit in base
+    ``k * unit + 1``."""
+    unit = max(Fraction(x).denominator for row in table for v in row if v is not None for x in v)
+    base = k * unit + 1
+
+    def integer(v: tuple[float, ...]) -> int:
+        total = 0
+        for x in v:
+            total = total * base + int(Fraction(x) * unit)
         return total
-    return float(value)
+
+    return [[0 if v is None else integer(v) for v in row] for row in table]
+
+
+def _scalarised(table: list[list[Any]], k: int) -> tuple[list[list[Any]], bool] | None:
+    """One number per pair (0 for non-candidates) that orders matchings as the weights do, and
+    whether it is an exact integer (None when no pair is a candidate)."""
+    shape: int | None = None
+    binary = True  # every tier but the last is 0 or 1: one float per tuple is exact
+    for row in table:
+        for v in row:
+            if v is None:
+                continue
+            tiers = len(v) if isinstance(v, tuple) else 0
+            if shape is None:
+                shape = tiers
+            elif tiers != shape:
+                raise _mixed([v for row in table for v in row if v is not None])
+            if binary and tiers > 1:
+                for x in v[:-1]:
+                    if x != 0.0 and x != 1.0:
+                        binary = False
+                        break
+    if shape is None:
+        return None
+    if not binary:
+        return _exact_integers(table, k), True
+    if not shape:
+        return [[0.0 if v is None else float(v) for v in row] for row in table], False
+    scale = float(k + 1)
+    return [[0.0 if v is None else _scalar(v, scale) for v in row] for row in table], False
+
+
+def _hungarian(rows: list[list[int]]) -> list[tuple[int, int]]:
+    """Maximum-weight assignment of a non-negative integer matrix, exactly (Kuhn-Munkres with
+    potentials, shortest augmenting paths): ``(row, column)`` pairs, every row of the shorter side."""
+    if len(rows) > len(rows[0]):
+        return [(i, j) for j, i in _hungarian([list(column) for column in zip(*rows)])]
+    n, m = len(rows), len(rows[0])
+    top = max(max(row) for row in rows)
+    cost = [[0] * (m + 1)] + [[0] + [top - w for w in row] for row in rows]  # 1-based, minimised
+    u, v, owner, way = [0] * (n + 1), [0] * (m + 1), [0] * (m + 1), [0] * (m + 1)
+    for i in range(1, n + 1):
+        owner[0], j0 = i, 0
+        least: list[Any] = [float("inf")] * (m + 1)
+        used = [False] * (m + 1)
+        while owner[j0]:
+            used[j0] = True
+            i0, delta, j1 = owner[j0], float("inf"), 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    reduced = cost[i0][j] - u[i0] - v[j]
+                    if reduced < least[j]:
+                        least[j], way[j] = reduced, j0
+                    if least[j] < delta:
+                        delta, j1 = least[j], j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    least[j] -= delta
+            j0 = j1
+        while j0:
+            owner[j0] = owner[way[j0]]
+            j0 = way[j0]
+    return sorted((owner[j] - 1, j - 1) for j in range(1, m + 1) if owner[j])
 
 
 def _solve(gold: Sequence[Any], pred: Sequence[Any], gi: list[int], pi: list[int],
@@ -157,28 +270,24 @@ def _solve(gold: Sequence[Any], pred: Sequence[Any], gi: list[int], pi: list[int
     """Maximum-weight assignment within one component (indices into ``gold`` / ``pred``)."""
     if len(gi) == 1 and len(pi) == 1:
         g, p = gi[0], pi[0]
-        if overlap(gold[g], pred[p]) and _scalar(weight(gold[g], pred[p]), 2.0) > 0:
+        if overlap(gold[g], pred[p]) and _candidate(weight(gold[g], pred[p])) is not None:
             return [(g, p)]
         return []
     gi = sorted(gi, key=lambda i: order(i, True))
     pi = sorted(pi, key=lambda i: order(i, False))
-    scale = float(min(len(gi), len(pi)) + 1)
-    rows: list[list[float]] = []
-    best = 0.0
-    for g in gi:
-        row = []
-        for p in pi:
-            w = _scalar(weight(gold[g], pred[p]), scale) if overlap(gold[g], pred[p]) else 0.0
-            w = w if w > 0 else 0.0
-            best = max(best, w)
-            row.append(w)
-        rows.append(row)
-    if best <= 0:
+    table = [[_candidate(weight(gold[g], pred[p])) if overlap(gold[g], pred[p]) else None for p in pi] for g in gi]
+    scalarised = _scalarised(table, min(len(gi), len(pi)))
+    if scalarised is None:
         return []
-    from scipy.optimize import linear_sum_assignment  # a heavy import, only for real conflicts
+    rows, exact = scalarised
+    if exact:
+        assignment = _hungarian(rows)
+    else:
+        from scipy.optimize import linear_sum_assignment  # a heavy import, only for real conflicts
 
-    r, c = linear_sum_assignment(rows, maximize=True)
-    return [(gi[i], pi[j]) for i, j in zip(r.tolist(), c.tolist()) if rows[i][j] > 0]
+        r, c = linear_sum_assignment(rows, maximize=True)
+        assignment = list(zip(r.tolist(), c.tolist()))
+    return [(gi[i], pi[j]) for i, j in assignment if rows[i][j] > 0]
 
 
 def components(gold: Sequence[SpanLike], pred: Sequence[SpanLike]) -> list[tuple[list[int], list[int]]]:

@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.statistics.bootstrap import bootstrap_ci, paired_tests  # noqa: E402
+from eval.statistics.bootstrap import bootstrap_ci  # noqa: E402
+from eval.statistics.paired import paired_tests  # noqa: E402
 
 SCHEMES = ("strict", "exact", "partial", "type")
 LABELS = ("PERS", "ORG", "GPE", "LOC", "FAC", "NORP", "OCC", "EVENT", "DATE", "MONEY", "PERCENT")
@@ -58,7 +59,7 @@ def _div(a, b):
 
 
 def wide_headline_arrays(counts):
-    """wide_headline written element-wise, so eval.statistics.bootstrap may run it on arrays of resamples."""
+    """wide_headline written element-wise, so eval.statistics may run it on arrays of resamples."""
     out = {}
     for scheme in SCHEMES:
         f1_sum, present = 0.0, 0.0

@@ -128,7 +128,7 @@ def test_input_files_missing_or_a_folder_are_named(tmp_path, expected):
     """The readers of JSON lines, Label Studio exports and result JSONs share one way to open a file."""
     from annotation.io import iter_json_lines
     from annotation.labelstudio.importer import import_file
-    from eval.statistics.bootstrap import read_run
+    from eval.statistics.runs import read_run
 
     read = {"a JSON lines file": lambda p: list(iter_json_lines(p)),
             "a Label Studio JSON export": lambda p: import_file(p, tmp_path / "out"),

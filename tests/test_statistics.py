@@ -1,4 +1,4 @@
-"""Bootstrap intervals, paired bootstrap and approximate randomization (eval/statistics.py).
+"""Bootstrap intervals, paired bootstrap and approximate randomization (eval/statistics/).
 
 The metric here is a small stand-in for ``eval.scoring.metrics.headline`` (F1 from tp/fp/fn keys and an
 accuracy), so these tests pin the statistics alone; ``test_statistics_headline`` runs them on
@@ -15,8 +15,12 @@ import numpy as np
 import pytest
 
 from annotation.errors import KhabarError
-from eval.statistics.bootstrap import (FLOAT32_EXACT, Evaluator, Summer, bootstrap_ci, bootstrap_weights, check_comparable,
-                             coin_flips, count_matrix, paired_tests, parse_signature)
+from eval.statistics.bootstrap import bootstrap_ci
+from eval.statistics.counts import count_matrix
+from eval.statistics.evaluation import Evaluator
+from eval.statistics.paired import paired_tests
+from eval.statistics.resampling import FLOAT32_EXACT, Summer, bootstrap_weights, coin_flips
+from eval.statistics.runs import check_comparable, parse_signature
 
 
 def _f1(tp: float, fp: float, fn: float) -> float:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from annotation.io import write_jsonl
-from tests.test_statistics_headline import corpus, system
+from tests.statistics_runs import corpus, system
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +41,6 @@ def test_help(khabar):
     assert result.exit_code == 0
     for option in ("--json", "--metric", "--resamples", "--trials", "--seed", "--alpha"):
         assert option in result.output
-
-
-def test_defaults_agree_with_the_library():
-    from eval.cli import compare as cli_compare
-    from eval.statistics import bootstrap as statistics
-
-    assert (cli_compare.DEFAULT_RESAMPLES, cli_compare.DEFAULT_TRIALS, cli_compare.DEFAULT_SEED,
-            cli_compare.DEFAULT_ALPHA) == (statistics.DEFAULT_RESAMPLES, statistics.DEFAULT_TRIALS,
-                                           statistics.DEFAULT_SEED, statistics.DEFAULT_ALPHA)
 
 
 def test_clearly_better_system(khabar, scored, tmp_path):

@@ -12,6 +12,8 @@ from annotation.errors import KhabarError
 from eval.extractors.base import DEFAULT_BATCH_SIZE
 from eval.extractors.bench import DEFAULT_EXTRACTOR, DEFAULT_GOLD, DEFAULT_SPLIT
 from eval.extractors.runner import DEFAULT_JOBS
+from eval.extractors.targets import spec_usages
+from eval.scoring.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 HEADLINE = [
     ("entities (strict) F1", "entities.strict.micro.f1"),
@@ -69,8 +71,7 @@ def _table(result: dict[str, Any]) -> Any:
 
 @click.command("bench")
 @click.option("--extractor", "-e", "spec", default=None, metavar="NAME",
-              help=f"A registered name (baseline, oracle, empty, …), cmd:COMMAND, openai:MODEL, hf:MODEL_DIR, "
-                   f"an http(s):// URL, module:function or a predictions file. Default: {DEFAULT_EXTRACTOR}.")
+              help=f"A registered name (baseline, oracle, empty, …), {spec_usages()}. Default: {DEFAULT_EXTRACTOR}.")
 @click.option("--command", "command", default=None, metavar="CMD",
               help="An external command that reads articles as JSON lines and writes predictions (same as "
                    "--extractor 'cmd:CMD'). It runs without a shell.")
@@ -92,12 +93,12 @@ def _table(result: dict[str, Any]) -> Any:
 @click.option("--fuzzy", type=click.FloatRange(0, 1), default=None,
               help="Fuzzy alignment threshold for offset-free spans (0 turns fuzzy alignment off).")
 @click.option("--clitics", is_flag=True, help="Align spans that differ from the text only by a proclitic.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=None,
+@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the confidence intervals (0: none).")
-@click.option("--seed", type=int, default=None, help="Seed of the bootstrap.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], gold_path: Path, split: str,
               json_out: Path | None, predictions_out: Path | None, jobs: int, batch_size: int, timeout: float | None,
-              fuzzy: float | None, clitics: bool, bootstrap: int | None, seed: int | None) -> None:
+              fuzzy: float | None, clitics: bool, bootstrap: int, seed: int) -> None:
     """Run an extractor over the gold articles and score it.
 
     With no options: the built-in rule-based baseline on the test split of the shipped gold set
@@ -121,14 +122,10 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
     extractor_options = parse_options(options)
     if timeout is not None:
         extractor_options.setdefault("timeout", timeout)
-    config = ScoreConfig()
+    config = ScoreConfig(bootstrap=bootstrap, seed=seed)
     if fuzzy is not None or clitics:
         config = replace(config, align=replace(config.align, fuzzy=(fuzzy or None) if fuzzy is not None
                                                 else config.align.fuzzy, clitics=clitics))
-    if bootstrap is not None:
-        config = replace(config, bootstrap=bootstrap)
-    if seed is not None:
-        config = replace(config, seed=seed)
 
     gold = load_bench_gold(gold_path, split)
     extractor = get_extractor(spec, **extractor_options)

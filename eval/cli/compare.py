@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-# the defaults of eval.statistics.bootstrap (kept here so `khabar --help` imports no numpy; a test checks they agree)
-DEFAULT_RESAMPLES = 1000
-DEFAULT_TRIALS = 10000
-DEFAULT_SEED = 12345
-DEFAULT_ALPHA = 0.05
+from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS
+
+if TYPE_CHECKING:
+    from eval.statistics.paired import Comparison
 
 
 def compare_files(path_a: str, path_b: str, *, metrics: tuple[str, ...] = (), resamples: int = DEFAULT_RESAMPLES,
-                  trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, alpha: float = DEFAULT_ALPHA) -> dict[str, Any]:
+                  trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, alpha: float = DEFAULT_ALPHA) -> Comparison:
     """Read two result JSONs and run the paired tests (every F1 and accuracy unless ``metrics`` are given)."""
-    from eval.statistics.bootstrap import paired_tests, read_run
+    from eval.statistics.paired import paired_tests
+    from eval.statistics.runs import read_run
 
     run_a, run_b = read_run(path_a), read_run(path_b)
     return paired_tests(run_a, run_b, n=resamples, trials=trials, seed=seed, alpha=alpha,
@@ -30,7 +30,7 @@ def _num(value: float | None, digits: int = 3, *, sign: bool = False) -> str:
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
-def print_comparison(result: dict[str, Any], console: Any, *, all_paths: bool = False) -> None:
+def print_comparison(result: Comparison, console: Any, *, all_paths: bool = False) -> None:
     """The table a reviewer reads: metric, A, B, B - A with its interval, and the two p-values."""
     from rich.table import Table
 

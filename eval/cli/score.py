@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from annotation.matching import DEFAULT_CLAIM_IOU
-from eval.scoring.signature import DEFAULT_BOOTSTRAP, DEFAULT_SEED
+from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
 
 
@@ -86,7 +85,7 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
               help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
 @click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, or a JSON file "
                                   "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BOOTSTRAP, show_default=True,
+@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),

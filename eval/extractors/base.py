@@ -71,10 +71,7 @@ def articles_from(batch: Any) -> list[Article]:
         elif isinstance(row, Annotated):
             out.append(row.article)
         else:
-            try:
-                out.append(Article.from_dict(row, f"batch row {i}: "))
-            except FormatError as exc:
-                raise KhabarError(str(exc)) from None
+            out.append(Article.from_dict(row, f"batch row {i}: "))
     return out
 
 

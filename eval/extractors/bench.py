@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from annotation.gold.dataset import load_gold
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Prediction
 from annotation.scheme import DATA_DIR
@@ -42,6 +41,8 @@ class BenchRun:
 
 
 def load_bench_gold(path: str | Path = DEFAULT_GOLD, split: str | None = DEFAULT_SPLIT) -> list[Annotated]:
+    from annotation.gold.dataset import load_gold  # numpy and pyarrow: not for `khabar bench --help`
+
     path = Path(path)
     if not path.exists():
         hint = " (build the shipped gold set with khabar gold build)" if path == DEFAULT_GOLD else ""

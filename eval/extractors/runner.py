@@ -138,9 +138,61 @@ def _batches(articles: Sequence[Article], size: int) -> list[list[Article]]:
     return [list(articles[i:i + size]) for i in range(0, len(articles), size)]
 
 
+def _prepare(extractor: Extractor, articles: Sequence[Article], name: str) -> None:
+    """Call the extractor's optional ``prepare(articles)``; a crash there names the extractor."""
+    prepare = getattr(extractor, "prepare", None)
+    if not callable(prepare):
+        return
+    try:
+        prepare(articles)
+    except KhabarError:
+        raise
+    except Exception as exc:
+        raise ExtractorError(f"extractor {name!r} failed to prepare: {type(exc).__name__}: {exc}") from None
+
+
+Progress = Callable[[int], None] | None
+
+
+def _run_here(extractor: Extractor, batches: list[list[Article]], progress: Progress) -> list[list[Prediction]]:
+    results = []
+    for batch in batches:
+        results.append(run_batch(extractor, batch))
+        if progress:
+            progress(len(batch))
+    return results
+
+
+def _run_in_pool(extractor: Extractor, batches: list[list[Article]], jobs: int, name: str,
+                 progress: Progress) -> list[list[Prediction]]:
+    """The batches in ``jobs`` worker processes; the first failure stops the run (pending batches are cancelled)."""
+    results: list[list[Prediction]] = [[] for _ in batches]
+    context = multiprocessing.get_context()  # the platform's default (fork on Linux: works from any __main__)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
+        futures = {pool.submit(run_batch, extractor, batch): i for i, batch in enumerate(batches)}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in sorted(done, key=futures.__getitem__):
+                    i = futures[future]
+                    try:
+                        results[i] = future.result()
+                    except BrokenProcessPool:
+                        raise ExtractorError(f"extractor {name!r}: a worker process died while running "
+                                             f"{_where(batches[i])} (out of memory? run with --jobs 1 to see "
+                                             "the error)") from None
+                    if progress:
+                        progress(len(batches[i]))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    return results
+
+
 def run_extractor(extractor: Extractor, articles: Sequence[Article], *, batch_size: int = DEFAULT_BATCH_SIZE,
-                  jobs: int = DEFAULT_JOBS, progress: Callable[[int], None] | None = None
-                  ) -> tuple[list[Prediction], RunReport]:
+                  jobs: int = DEFAULT_JOBS, progress: Progress = None) -> tuple[list[Prediction], RunReport]:
     """Predictions for ``articles`` in their order (articles the extractor skipped have none) and a report."""
     started = time.perf_counter()
     ids = [a.id for a in articles]
@@ -148,43 +200,12 @@ def run_extractor(extractor: Extractor, articles: Sequence[Article], *, batch_si
         raise KhabarError("the articles given to the extractor have duplicate ids")
     jobs = resolve_jobs(jobs)
     info = describe(extractor)
-    prepare = getattr(extractor, "prepare", None)
-    if callable(prepare):
-        try:
-            prepare(articles)
-        except KhabarError:
-            raise
-        except Exception as exc:
-            raise ExtractorError(f"extractor {info['name']!r} failed to prepare: {type(exc).__name__}: {exc}") from None
+    _prepare(extractor, articles, info["name"])
     batches = _batches(articles, batch_size)
-    results: list[list[Prediction]] = [[] for _ in batches]
     if jobs == 1 or len(batches) <= 1:
-        for i, batch in enumerate(batches):
-            results[i] = run_batch(extractor, batch)
-            if progress:
-                progress(len(batch))
+        results = _run_here(extractor, batches, progress)
     else:
-        context = multiprocessing.get_context()  # the platform's default (fork on Linux: works from any __main__)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
-            futures = {pool.submit(run_batch, extractor, batch): i for i, batch in enumerate(batches)}
-            pending = set(futures)
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for future in sorted(done, key=futures.__getitem__):
-                        i = futures[future]
-                        try:
-                            results[i] = future.result()
-                        except BrokenProcessPool:
-                            raise ExtractorError(f"extractor {info['name']!r}: a worker process died while running "
-                                                 f"{_where(batches[i])} (out of memory? run with --jobs 1 to see "
-                                                 "the error)") from None
-                        if progress:
-                            progress(len(batches[i]))
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+        results = _run_in_pool(extractor, batches, jobs, info["name"], progress)
     preds = [p for batch in results for p in batch]
     by_id = {p.id for p in preds}
     order = {a: i for i, a in enumerate(ids)}

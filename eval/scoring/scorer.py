@@ -35,7 +35,6 @@ import numpy as np
 from annotation import __version__
 from annotation.errors import KhabarError
 from annotation.io import write_atomic
-from annotation.matching import DEFAULT_CLAIM_IOU
 from annotation.model import Annotated, Prediction
 from annotation.scheme import Scheme, load_scheme
 from eval.inputs.alignment import AlignConfig
@@ -45,9 +44,8 @@ from eval.scoring.entities import Ent, entity_blocks, entity_errors, entity_keys
 from eval.inputs.reader import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
 from eval.inputs.labelmap import LabelMap, load_label_map
 from eval.scoring.metrics import SCHEMES, nest, summary, with_intervals
-from eval.scoring.signature import DEFAULT_BOOTSTRAP, DEFAULT_SCHEME, DEFAULT_SEED, Signature
-
-DEFAULT_ALPHA = 0.05
+from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SCHEME, DEFAULT_SEED
+from eval.scoring.signature import Signature
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class ScoreConfig:
     iou: float = DEFAULT_CLAIM_IOU
     align: AlignConfig = AlignConfig()
     label_map: str | None = None
-    bootstrap: int = DEFAULT_BOOTSTRAP
+    bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     alpha: float = DEFAULT_ALPHA
     scheme: str = DEFAULT_SCHEME  # the headline scheme of the signature and the table

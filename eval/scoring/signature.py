@@ -17,11 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotation import __version__
-from annotation.matching import DEFAULT_CLAIM_IOU
-
-DEFAULT_BOOTSTRAP = 1000  # resamples of the confidence intervals (khabar score --bootstrap)
-DEFAULT_SEED = 12345  # their seed (khabar score --seed)
-DEFAULT_SCHEME = "strict"  # the headline entity scheme
+from eval.inputs.alignment import AlignConfig
+from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SCHEME, DEFAULT_SEED
 
 
 @dataclass(frozen=True)
@@ -30,9 +27,9 @@ class Signature:
     scheme: str = DEFAULT_SCHEME
     iou: float = DEFAULT_CLAIM_IOU
     normalise: bool = True
-    align: str = "fuzzy0.75"
+    align: str = AlignConfig().describe()  # the default alignment steps
     label_map: str | None = None
-    bootstrap: int = DEFAULT_BOOTSTRAP
+    bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     version: str = ".".join(__version__.split(".")[:2])
 

@@ -20,7 +20,7 @@ from typing import Any
 from annotation.errors import KhabarError
 from annotation.model import Article, Prediction
 from eval.extractors.base import BatchCallable, Extractor, ExtractorError, article_dicts, prediction_from
-from eval.extractors.registry import load_target
+from eval.extractors.targets import instantiate, load_target
 
 
 class CallableExtractor(BatchCallable):
@@ -57,16 +57,9 @@ def from_target(target: str, **options: Any) -> Extractor:
     object, or a function (wrapped in ``CallableExtractor``)."""
     obj = load_target(target)
     if inspect.isclass(obj):
-        try:
-            extractor = obj(**options)
-        except TypeError as exc:
-            raise KhabarError(f"extractor {target!r}: bad options {sorted(options)}: {exc}") from None
-    elif isinstance(obj, Extractor):
+        return instantiate(obj, target, options)
+    if isinstance(obj, Extractor):
         if options:
             raise KhabarError(f"extractor {target!r} is an object already; it takes no options")
-        extractor = obj
-    else:
-        return CallableExtractor(target, **options)
-    if not isinstance(extractor, Extractor):
-        raise KhabarError(f"{target!r} is not an extractor: it needs name, version and extract(articles)")
-    return extractor
+        return obj
+    return CallableExtractor(target, **options)
