@@ -1,0 +1,5 @@
+"""``python -m eval.cli``: the ``khabar`` command."""
+
+from eval.cli import main
+
+main()
