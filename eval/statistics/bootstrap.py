@@ -58,6 +58,8 @@ _TOLERANCE = 1e-9
 # signature parts that may differ between two runs being compared: the system itself and
 # the bootstrap settings (they change intervals, not the numbers)
 SYSTEM_SIGNATURE_PARTS = frozenset({"sys", "system", "extractor", "pred", "predictions", "bs", "seed"})
+# the gold release's version: the same fingerprint is the same annotations whatever the release says
+RELEASE_PART = frozenset({"release"})
 
 
 def default_metric() -> Metric:
@@ -412,6 +414,12 @@ def run_documents(run: Mapping[str, Any], name: str = "run") -> dict[str, Counts
                       "compare needs result JSONs written by `khabar score --json` or `khabar bench --json`")
 
 
+def gold_release(run: Mapping[str, Any]) -> str | None:
+    """The gold release a result JSON was scored on (``gold_release``, else its signature's ``release``)."""
+    release = run.get("gold_release") or parse_signature(str(run.get("signature", ""))).get("release")
+    return str(release) if release else None
+
+
 def check_comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any],
                      names: tuple[str, str] = ("run A", "run B")) -> None:
     """Refuse two runs scored on different gold or with settings that change the numbers."""
@@ -423,8 +431,11 @@ def check_comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any],
             if not isinstance(run.get(field), str):
                 raise KhabarError(f"{name}: no '{field}' — not a khabar result JSON (write one with `khabar score --json`)")
     if run_a["gold_fingerprint"] != run_b["gold_fingerprint"]:
+        releases = [gold_release(run) or "(none)" for run in (run_a, run_b)]
         raise KhabarError(f"{na} and {nb} were scored on different gold (fingerprint {run_a['gold_fingerprint']} "
-                          f"vs {run_b['gold_fingerprint']}) — score both systems on the same gold set")
+                          f"vs {run_b['gold_fingerprint']}; release {releases[0]} vs {releases[1]}) — "
+                          "`khabar gold diff OLD NEW` lists what changed between the two gold folders; "
+                          "score both systems on the same gold release")
     docs_a, docs_b = set(run_documents(run_a, na)), set(run_documents(run_b, nb))
     if docs_a != docs_b:
         only_a, only_b = sorted(docs_a - docs_b), sorted(docs_b - docs_a)
@@ -433,7 +444,7 @@ def check_comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any],
         raise KhabarError(f"{na} and {nb} cover different documents: {detail} — score both on the same gold split")
     sig_a, sig_b = parse_signature(run_a["signature"]), parse_signature(run_b["signature"])
     differ = sorted(k for k in set(sig_a) | set(sig_b)
-                    if k not in SYSTEM_SIGNATURE_PARTS and sig_a.get(k) != sig_b.get(k))
+                    if k not in SYSTEM_SIGNATURE_PARTS | RELEASE_PART and sig_a.get(k) != sig_b.get(k))
     if differ:
         detail = ", ".join(f"{k}: {sig_a.get(k, '(none)')} vs {sig_b.get(k, '(none)')}" for k in differ)
         raise KhabarError(f"{na} and {nb} were scored with different settings ({detail}) — "
