@@ -145,16 +145,18 @@ def render_diff(diff: dict) -> None:
         console.print(f"not compared (the schemes define them differently): {', '.join(diff['not_compared'])}",
                       markup=False)
     table = Table(title="changes")
-    for column in ("article", "kind", "change", "field", "text", "old", "new"):
-        table.add_column(column)
+    for column in ("article", "kind", "id", "change", "field"):
+        table.add_column(column, no_wrap=True)
+    for column in ("old", "new"):
+        table.add_column(column, overflow="fold")
     for article in diff["articles"]:
         if article["status"] != "changed":
-            table.add_row(article["id"], "article", article["status"], "", "",
-                          "", f"{article['mentions']} mentions, {article['claims']} claims")
+            table.add_row(article["id"], "article", "", article["status"], "", "",
+                          f"{article['mentions']} mentions, {article['claims']} claims")
         for name in article["fields"]:
-            table.add_row(article["id"], "article", "field", name, "", "", "")
+            table.add_row(article["id"], "article", "", "field", name, "", "")
         for row in article["changes"]:
-            table.add_row(article["id"], row["kind"], row["change"], row["field"] or "", row["text"] or "",
+            table.add_row(article["id"], row["kind"], str(row["id"] or ""), row["change"], row["field"] or "",
                           _shown(row["old"]), _shown(row["new"]))
     if table.row_count:
         console.print(table)
