@@ -312,3 +312,30 @@ def test_adding_articles_is_a_minor_release_and_notes_accumulate(khabar, tmp_pat
     assert release is not None
     assert [(n["version"], n["since"]) for n in release.notes] == [("1.1.0", "1.0.1"), ("1.0.1", "1.0.0")]
     assert release.notes[0]["summary"] == "2 articles added"
+
+
+def test_adjudicate_writes_a_release_with_the_agreement_figures(khabar, tmp_path: Path) -> None:
+    from annotation.io import write_jsonl
+    from annotation.review.agreement import agreement_report
+    from tests.test_agreement import _three_annotators
+
+    records = tmp_path / "records.jsonl"
+    write_jsonl(records, _three_annotators())
+    out = tmp_path / "gold"
+    result = khabar("adjudicate", records, "--out", out, "--version", "2.1.0", "--date", "2026-04-01")
+    assert result.exit_code == 0, result.output
+    assert "release 2.1.0 (as asked; date 2026-04-01)" in result.output
+    release = read_release(out)
+    report = agreement_report(_three_annotators(), scheme=load_scheme())
+    assert release is not None and release.adjudicated and len(release.annotators) == 3
+    assert release.agreement is not None
+    assert release.agreement["claims_f1"] == round(report["overall"]["claims"]["f1"], 4)
+    assert release.agreement["entities_strict_f1"] == round(report["overall"]["entities"]["strict"]["f1"], 4)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "### Agreement" in card and f"| claims_f1 | {release.agreement['claims_f1']} |" in card
+    (doc, *_) = load_gold(out)
+    assert {"measure": "claims_f1", "value": release.agreement["claims_f1"]} in doc.annotation["release"]["agreement"]
+    loaded = load_in_default_cache(tmp_path / "hf", out)[str(out)]
+    assert {v for split in loaded.values() for v in split["releases"]} == {"2.1.0"}
+    again = khabar("adjudicate", records, "--out", out)
+    assert again.exit_code == 0 and "release 2.1.0 (unchanged since 2.1.0; date 2026-04-01)" in again.output
