@@ -86,7 +86,7 @@ def _table(counts: dict[str, Any], head: str = "value | count") -> str:
     return f"| {head} |\n|---|---|\n{rows}\n"
 
 
-def _header(release: Release, splits: dict[str, list[Annotated]]) -> dict[str, Any]:
+def _header(release: Release) -> dict[str, Any]:
     return {
         "language": ["ar"],
         "pretty_name": "khabar gold: entities and claims in Arabic news",
@@ -127,7 +127,7 @@ def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenan
     """The card of a release written to ``folder`` (as the loading snippet names it)."""
     stats = statistics([d for s in SPLITS for d in splits[s]], scheme)
     parts = [
-        "---\n" + yaml.safe_dump(_header(release, splits), allow_unicode=True, sort_keys=False) + "---\n",
+        "---\n" + yaml.safe_dump(_header(release), allow_unicode=True, sort_keys=False) + "---\n",
         f"# khabar gold set {release.version}\n",
         "Arabic news articles annotated with entity mentions (with coreference clusters) and claims "
         "(content, source, cue, intermediate sources, attribution, claim type, check-worthiness), "

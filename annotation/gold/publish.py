@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
-from annotation.gold.card import write_gold_files
+from annotation.gold.card import folder_content_hash, write_gold_files
 from annotation.gold.dataset import SPLITS, fingerprint, load_gold
 from annotation.gold.diff import GoldSide, describe, diff_gold
 from annotation.gold.release import (CARD_NAME, Release, choose_date, choose_version, docs_version,
@@ -88,7 +88,8 @@ def publish(folder: Path, splits: dict[str, list[Annotated]], scheme: Scheme, *,
         diff = diff_gold(old, new, fields)
         change = change_kind(previous, diff, new_fingerprint, scheme)
     chosen, reason = choose_version(previous, change, version, where)
-    day = choose_date(date, previous, unchanged=previous is not None and change is None)
+    unchanged = previous is not None and change is None and chosen == previous.version
+    day = choose_date(date, previous, unchanged=unchanged)
     release = Release(
         version=chosen, date=day,
         scheme=scheme.name, scheme_version=scheme.version, scheme_fingerprint=scheme.fingerprint,
@@ -113,8 +114,6 @@ def _notes(previous: Release | None, version: str, day: str,
 
 def card_problems(path: Path) -> list[Problem]:
     """What is wrong with a gold folder's card against its split files (nothing for a file or an old card)."""
-    from annotation.gold.card import folder_content_hash
-
     release = read_release(path) if path.is_dir() else None
     if release is None or not release.content:
         return []
@@ -128,8 +127,9 @@ def card_problems(path: Path) -> list[Problem]:
 
 def preflight(folder: Path, version: str | None, date: str | None) -> None:
     """The checks of :func:`publish` that need no documents, for a command that writes other files first:
-    a readable card, a version that does not go backwards, a valid date."""
+    a readable card, a version that does not go backwards, a valid date (reusing the folder's version is
+    refused later, by :func:`publish`, only if the annotations changed)."""
     previous = read_release(folder) if folder.is_dir() else None
     if version is not None:
-        choose_version(previous, "patch", version, str(folder / CARD_NAME))
+        choose_version(previous, None, version, str(folder / CARD_NAME))
     choose_date(date, None, unchanged=False)

@@ -27,7 +27,6 @@ CARD_NAME = "README.md"
 FIRST_VERSION = "1.0.0"
 VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CHANGE_KINDS = ("major", "minor", "patch")
 
 
 def parse_version(text: Any, where: str) -> tuple[int, int, int]:
