@@ -124,7 +124,7 @@ def stats_cmd(gold: Path, as_json: bool, scheme_path: Path | None) -> None:
 
 def _shown(value: object) -> str:
     if isinstance(value, dict):
-        return f"[{value.get('start')}, {value.get('end')}) {value.get('text')}" + \
+        return f"[{value.get('start')}, {value.get('end')}) {str(value.get('text')).replace(chr(10), ' ')}" + \
             (f" {value['label']}" if value.get("label") else "")
     if isinstance(value, list):
         return "; ".join(_shown(v) for v in value) or "(none)"
@@ -132,36 +132,25 @@ def _shown(value: object) -> str:
 
 
 def render_diff(diff: dict) -> None:
-    """The diff as readable text: one line per side, one table of changes, the summary."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(highlight=False, soft_wrap=True)
+    """The diff as readable text: one line per side, then per changed article one aligned line per change
+    (kind, id, change and field, old -> new), then the summary."""
     for side in ("old", "new"):
         s = diff[side]
-        console.print(f"{side}: {s['path']} — release {s['version'] or '(none)'}, fingerprint {s['fingerprint']}, "
-                      f"scheme {s['scheme_version'] or '(unknown)'}, {s['articles']} articles", markup=False)
+        click.echo(f"{side}: {s['path']} — release {s['version'] or '(none)'}, fingerprint {s['fingerprint']}, "
+                   f"scheme {s['scheme_version'] or '(unknown)'}, {s['articles']} articles")
     if diff["not_compared"]:
-        console.print(f"not compared (the schemes define them differently): {', '.join(diff['not_compared'])}",
-                      markup=False)
-    table = Table(title="changes")
-    for column in ("article", "kind", "id", "change", "field"):
-        table.add_column(column, no_wrap=True)
-    for column in ("old", "new"):
-        table.add_column(column, overflow="fold")
+        click.echo(f"not compared (the schemes define them differently): {', '.join(diff['not_compared'])}")
     for article in diff["articles"]:
-        if article["status"] != "changed":
-            table.add_row(article["id"], "article", "", article["status"], "", "",
-                          f"{article['mentions']} mentions, {article['claims']} claims")
+        sizes = "" if article["status"] == "changed" else f" ({article['mentions']} mentions, {article['claims']} claims)"
+        click.echo(f"{article['id']}: {article['status']}{sizes}")
         for name in article["fields"]:
-            table.add_row(article["id"], "article", "", "field", name, "", "")
+            click.echo(f"  {'article':<7} {'':<6} field {name}")
         for row in article["changes"]:
-            table.add_row(article["id"], row["kind"], str(row["id"] or ""), row["change"], row["field"] or "",
-                          _shown(row["old"]), _shown(row["new"]))
-    if table.row_count:
-        console.print(table)
+            change = row["change"] + (f" {row['field']}" if row["field"] and row["field"] != row["change"] else "")
+            click.echo(f"  {row['kind']:<7} {str(row['id'] or ''):<6} {change:<22} "
+                       f"{_shown(row['old'])} -> {_shown(row['new'])}")
     summary = ", ".join(f"{k} {v}" for k, v in diff["summary"].items() if v)
-    console.print(f"summary: {summary or 'no articles'}", markup=False)
+    click.echo(f"summary: {summary or 'no articles'}")
 
 
 @gold_group.command("diff")
