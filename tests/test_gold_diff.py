@@ -104,6 +104,19 @@ def test_shipped_gold_against_itself_has_no_change(khabar, tmp_path: Path) -> No
     assert "summary: articles_unchanged 25" in result.output
 
 
+def test_gold_files_are_compared_too(khabar, tmp_path: Path) -> None:
+    lines = (SHIPPED / "test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("".join(lines), encoding="utf-8")
+    new.write_text("".join(lines[1:]), encoding="utf-8")
+    out = tmp_path / "diff.json"
+    result = khabar("gold", "diff", old, new, "--json", out)
+    assert result.exit_code == 0, result.output
+    diff = json.loads(out.read_text(encoding="utf-8"))
+    assert diff["summary"]["articles_removed"] == 1 and diff["summary"]["articles_unchanged"] == len(lines) - 1
+    assert diff["old"]["version"] == "1.0.0" and diff["old"]["scheme_version"] == "1.0.0"
+
+
 def test_cli_on_an_edited_copy_prints_a_table(khabar, tmp_path: Path) -> None:
     docs = {s: load_gold(SHIPPED, s) for s in SPLITS}
     i = next(i for i, d in enumerate(docs["test"]) if d.id == SEED)

@@ -123,9 +123,10 @@ def stats_cmd(gold: Path, as_json: bool, scheme_path: Path | None) -> None:
 
 
 def _shown(value: object) -> str:
+    """A value of a diff row on one line: a span as ``[start, end) text LABEL``, a list joined by ``;``."""
     if isinstance(value, dict):
-        return f"[{value.get('start')}, {value.get('end')}) {str(value.get('text')).replace(chr(10), ' ')}" + \
-            (f" {value['label']}" if value.get("label") else "")
+        text = str(value.get("text")).replace("\n", " ")
+        return f"[{value.get('start')}, {value.get('end')}) {text}" + (f" {value['label']}" if value.get("label") else "")
     if isinstance(value, list):
         return "; ".join(_shown(v) for v in value) or "(none)"
     return "(none)" if value is None else str(value)
