@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from annotation.errors import KhabarError
 from annotation.io import read_gold
 from annotation.model import Annotated
