@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+
+# `datasets` caches every folder it loads under HF_HOME: the run's temporary gold folders must not land in
+# the user's cache. A temporary HF_HOME for the whole run, set before any test imports datasets.
+os.environ["HF_HOME"] = _HF_HOME = tempfile.mkdtemp(prefix="khabar-test-hf-")
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -34,28 +34,53 @@ def test_split_keeps_story_groups_together_and_is_seeded() -> None:
     assert split_by_group(docs, seed=1) == splits
 
 
-def _load(folder: Path, cache: Path):
-    from datasets import load_dataset
+FEATURES = """
+import json, sys
+from datasets import load_dataset
+ds = load_dataset(sys.argv[1])
+split = "test" if len(ds["test"]) else "dev"
+features = ds[split].features
+print(json.dumps({"splits": sorted(ds), "rows": {s: len(ds[s]) for s in ds},
+                  "entity_start": features["entities"].feature["start"].dtype,
+                  "check_worthy": features["claims"].feature["check_worthy"].dtype,
+                  "source_entity": features["claims"].feature["source"]["entity"].dtype,
+                  "release_version": features["annotation"]["release"]["version"].dtype,
+                  "source_text": (ds[split][0]["claims"][0]["source"] or {}).get("text")}))
+"""
 
-    # A private cache: `datasets` may otherwise serve a stale copy of another folder named alike.
-    return load_dataset(str(folder), cache_dir=str(cache))
+
+def _load(folder: Path, hf_home: Path) -> dict:
+    """What ``load_dataset(folder)`` returns, in a process whose default cache is under ``hf_home``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HF_HOME=str(hf_home), HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-c", FEATURES, str(folder)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _without_release(record: dict) -> dict:
+    return {**record, "annotation": {k: v for k, v in record["annotation"].items() if k != "release"}}
 
 
 def test_written_folder_loads_with_declared_features(tmp_path: Path) -> None:
     docs = _docs()
     splits = split_by_group(docs, seed=3)
     write_gold_folder(tmp_path / "gold", splits, load_scheme(), provenance="test data")
-    ds = _load(tmp_path / "gold", tmp_path / "cache")
-    assert set(ds) == set(SPLITS)
-    features = ds[SPLITS[0]].features
-    assert features["entities"].feature["start"].dtype == "int32"
-    assert features["claims"].feature["check_worthy"].dtype == "bool"
-    assert features["claims"].feature["source"]["entity"].dtype == "string"
-    row = ds["test"][0] if len(ds["test"]) else ds["dev"][0]
-    assert row["claims"][0]["source"]["text"] == "ديمتري بيسكوف"
+    ds = _load(tmp_path / "gold", tmp_path / "hf")
+    assert ds["splits"] == sorted(SPLITS)
+    assert (ds["entity_start"], ds["check_worthy"], ds["source_entity"], ds["release_version"]) == \
+        ("int32", "bool", "string", "string")
+    assert ds["source_text"] == "ديمتري بيسكوف"
     reread = {d.id: d for d in load_gold(tmp_path / "gold")}
     for doc in docs:
-        assert gold_record(reread[doc.id]) == gold_record(doc)
+        assert _without_release(gold_record(reread[doc.id])) == gold_record(doc)
+        assert reread[doc.id].annotation["release"]["version"] == "1.0.0"
     assert fingerprint(reread.values()) == fingerprint(docs)
 
 
@@ -65,8 +90,8 @@ def test_shipped_gold_validates_and_loads(tmp_path: Path) -> None:
     docs = load_gold(SHIPPED)
     assert len(docs) >= 25
     assert validate_corpus(docs, load_scheme()) == []
-    ds = _load(SHIPPED, tmp_path)
-    assert sum(len(ds[s]) for s in SPLITS) == len(docs)
+    ds = _load(SHIPPED, tmp_path / "hf")
+    assert sum(ds["rows"].values()) == len(docs)
     seed = next(d for d in docs if d.id == "000_81ee36451164b183")
     assert seed.text.startswith("بوتين يقبل دعوة كيم كونج أون لزيارة كوريا الشمالية\n")
     card = (SHIPPED / "README.md").read_text(encoding="utf-8")

@@ -343,7 +343,7 @@ def test_paired_tests_are_reproducible():
 
 @pytest.mark.parametrize("change, message", [
     (lambda r: r.update(gold_fingerprint="00000000", signature=r["signature"].replace("3f2a9c1e", "00000000")),
-     "different gold \\(fingerprint 3f2a9c1e vs 00000000\\)"),
+     "different gold \\(fingerprint 3f2a9c1e vs 00000000; release \\(none\\) vs \\(none\\)\\)"),
     (lambda r: r["per_document"].pop("doc-0003"), "cover different documents: 1 only in A.json \\(e.g. doc-0003\\)"),
     (lambda r: r.update(signature=r["signature"].replace("ents:strict", "ents:exact")),
      "different settings \\(ents: strict vs exact\\)"),

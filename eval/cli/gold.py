@@ -1,4 +1,4 @@
-"""Commands on the gold data: ``khabar validate``, ``khabar gold build``, ``khabar stats``."""
+"""Commands on the gold data: ``khabar validate``, ``khabar gold build``, ``khabar gold diff``, ``khabar stats``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ PROVENANCE = (
 
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
                              default=None, help="Scheme file (default: data/scheme.json).")
+version_option = click.option("--version", "version", default=None, metavar="X.Y.Z",
+                              help="Release version (default: the folder's release, bumped by what changed: "
+                                   "major for an incompatible scheme, minor for articles added or removed, "
+                                   "patch for corrections; 1.0.0 for a new folder).")
+date_option = click.option("--date", "date", default=None, metavar="YYYY-MM-DD",
+                           help="Release date (default: kept when nothing changed, else SOURCE_DATE_EPOCH, "
+                                "else today in UTC).")
 
 
 @click.command("validate")
@@ -34,9 +41,11 @@ def validate_cmd(gold: Path, scheme_path: Path | None) -> None:
     from annotation.gold.dataset import load_gold
     from annotation.gold.validation import validate_corpus
 
+    from annotation.gold.publish import card_problems
+
     scheme = load_scheme(scheme_path)
     docs = load_gold(gold)
-    problems = validate_corpus(docs, scheme, place=f"{gold}: ")
+    problems = validate_corpus(docs, scheme, place=f"{gold}: ") + card_problems(gold)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -57,11 +66,16 @@ def gold_group() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_GOLD,
               show_default=True, help="Gold dataset folder to write.")
 @click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@version_option
+@date_option
 @scheme_option
-def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, scheme_path: Path | None) -> None:
-    """Resolve anchored annotations against clean articles, validate, split and write the gold folder."""
+def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, version: str | None,
+                   date: str | None, scheme_path: Path | None) -> None:
+    """Resolve anchored annotations against clean articles, validate, split and write the gold folder
+    as a release (the card's release notes list the changes since the folder's previous release)."""
     from annotation.gold.authoring import build_gold
-    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group, write_gold_folder
+    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
+    from annotation.gold.publish import publish
     from annotation.io import read_articles
     from annotation.gold.validation import validate_corpus
 
@@ -74,8 +88,9 @@ def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, s
     if problems:
         raise KhabarError(f"{sources}: {len(problems)} problem(s); nothing written")
     splits = split_by_group(docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
-    write_gold_folder(out, splits, scheme, provenance=PROVENANCE)
-    click.echo(f"{out}: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()) + " articles")
+    published = publish(out, splits, scheme, provenance=PROVENANCE, version=version, date=date)
+    click.echo(f"{out}: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()) + " articles; "
+               + published.message())
 
 
 @click.command("stats")
@@ -87,7 +102,8 @@ def stats_cmd(gold: Path, as_json: bool, scheme_path: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from annotation.gold.dataset import load_gold, statistics
+    from annotation.gold.card import statistics
+    from annotation.gold.dataset import load_gold
 
     stats = statistics(load_gold(gold), load_scheme(scheme_path))
     if as_json:
@@ -104,6 +120,63 @@ def stats_cmd(gold: Path, as_json: bool, scheme_path: Path | None) -> None:
             for name, n in counts.items():
                 table.add_row(name, str(n))
             console.print(table)
+
+
+def _shown(value: object) -> str:
+    """A value of a diff row on one line: a span as ``[start, end) text LABEL``, a list joined by ``;``."""
+    if isinstance(value, dict):
+        text = str(value.get("text")).replace("\n", " ")
+        return f"[{value.get('start')}, {value.get('end')}) {text}" + (f" {value['label']}" if value.get("label") else "")
+    if isinstance(value, list):
+        return "; ".join(_shown(v) for v in value) or "(none)"
+    return "(none)" if value is None else str(value)
+
+
+def render_diff(diff: dict) -> None:
+    """The diff as readable text: one line per side, then per changed article one aligned line per change
+    (kind, id, change and field, old -> new), then the summary."""
+    for side in ("old", "new"):
+        s = diff[side]
+        click.echo(f"{side}: {s['path']} — release {s['version'] or '(none)'}, fingerprint {s['fingerprint']}, "
+                   f"scheme {s['scheme_version'] or '(unknown)'}, {s['articles']} articles")
+    if diff["not_compared"]:
+        click.echo(f"not compared (the schemes define them differently): {', '.join(diff['not_compared'])}")
+    for article in diff["articles"]:
+        sizes = "" if article["status"] == "changed" else f" ({article['mentions']} mentions, {article['claims']} claims)"
+        click.echo(f"{article['id']}: {article['status']}{sizes}")
+        for name in article["fields"]:
+            click.echo(f"  {'article':<7} {'':<6} field {name}")
+        for row in article["changes"]:
+            change = row["change"] + (f" {row['field']}" if row["field"] and row["field"] != row["change"] else "")
+            click.echo(f"  {row['kind']:<7} {str(row['id'] or ''):<6} {change:<22} "
+                       f"{_shown(row['old'])} -> {_shown(row['new'])}")
+    summary = ", ".join(f"{k} {v}" for k, v in diff["summary"].items() if v)
+    click.echo(f"summary: {summary or 'no articles'}")
+
+
+@gold_group.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the diff as JSON here (stable keys).")
+def gold_diff_cmd(old: Path, new: Path, json_out: Path | None) -> None:
+    """What changed from gold OLD to gold NEW (folders or files), per article: articles added or removed;
+    mentions added, removed, relabelled, re-bounded, re-clustered; claims added, removed, re-bounded,
+    with a changed source, cue, via or attribute. Exit 0 whatever changed; 1 for bad input."""
+    from annotation.gold.diff import diff_gold
+    from annotation.gold.publish import gold_side
+    from annotation.gold.release import scheme_fields
+    from annotation.io import write_atomic
+
+    sides = [gold_side(path) for path in (old, new)]
+    diff = diff_gold(sides[0], sides[1], scheme_fields(load_scheme()))
+    render_diff(diff)
+    if diff["not_compared"]:
+        raise KhabarError(f"{new}: scheme {sides[1].scheme_version} differs from {old}'s {sides[0].scheme_version}; "
+                          f"these fields cannot be compared: {', '.join(diff['not_compared'])} (the rest is "
+                          "compared above); no JSON written")
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(diff, ensure_ascii=False, indent=1) + "\n")
 
 
 COMMANDS: list[click.Command] = [validate_cmd, gold_group, stats_cmd]

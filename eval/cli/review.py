@@ -11,6 +11,7 @@ import click
 from annotation.review.agreement import CLAIM_IOU
 from annotation.errors import KhabarError
 from annotation.scheme import load_scheme
+from eval.cli.gold import date_option, version_option
 
 UNRESOLVED_NAME = "unresolved.jsonl"
 SHOWN_UNRESOLVED = 20
@@ -125,9 +126,12 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")
 @click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@version_option
+@date_option
 @scheme_option
 def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articles: Path | None,
-                   allow_unresolved: bool, seed: int | None, scheme_path: Path | None) -> None:
+                   allow_unresolved: bool, seed: int | None, version: str | None, date: str | None,
+                   scheme_path: Path | None) -> None:
     """Adjudicate annotator records into the gold dataset folder.
 
     RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
@@ -136,11 +140,15 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     """
     from annotation.review.adjudication import adjudicate
     from annotation.review.records import load_records
-    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group, write_gold_folder
+    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
+    from annotation.gold.publish import preflight, publish
+    from annotation.gold.release import agreement_figures
     from annotation.io import read_articles, write_jsonl
+    from annotation.review.agreement import agreement_report
     from annotation.gold.validation import validate_corpus
 
     scheme = load_scheme(scheme_path)
+    preflight(out_dir, version, date)
     recs = load_records(records)
     by_id = None
     if articles is not None:
@@ -169,10 +177,12 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")
     annotators = sorted({a for d in result.docs for a in d.annotation["annotators"]})
     splits = split_by_group(result.docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
-    write_gold_folder(out_dir, splits, scheme, provenance=_provenance(result, len(recs), annotators, adjudicator))
+    published = publish(out_dir, splits, scheme, provenance=_provenance(result, len(recs), annotators, adjudicator),
+                        version=version, date=date,
+                        agreement=agreement_figures(agreement_report(recs, scheme=scheme)))
     rules = ", ".join(f"{rule} {n}" for rule, n in sorted(result.rules.items()))
     click.echo(f"{out_dir}: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items())
-               + f" articles (rules: {rules}; scheme {scheme.version})")
+               + f" articles (rules: {rules}; scheme {scheme.version}); {published.message()}")
 
 
 COMMANDS: list[click.Command] = [agreement_cmd, adjudicate_cmd]

@@ -7,7 +7,7 @@ spans, count per document (:mod:`eval.scoring.entities`, :mod:`eval.scoring.clai
 metrics (:mod:`eval.scoring.metrics`) and bound them with bootstrap intervals over documents
 (:func:`eval.statistics.bootstrap.bootstrap_ci`).
 
-The result JSON (stable paths): ``signature``, ``documents``, ``gold_fingerprint``,
+The result JSON (stable paths): ``signature``, ``documents``, ``gold_fingerprint``, ``gold_release``,
 ``entities.<scheme>.micro|macro.{precision,recall,f1}`` (micro also has the seven counts),
 ``entities.<scheme>.per_label.<LABEL>.{precision,recall,f1,<counts>}``,
 ``claims.detection|exact|cue|check_worthy|end_to_end.{precision,recall,f1,tp,fp,fn}``,
@@ -34,6 +34,7 @@ import numpy as np
 
 from annotation import __version__
 from annotation.errors import KhabarError
+from annotation.gold.release import docs_version, gold_version
 from annotation.io import write_atomic
 from annotation.model import Annotated, Prediction
 from annotation.scheme import Scheme, load_scheme
@@ -251,7 +252,8 @@ def score(gold: Sequence[Annotated], predictions: Sequence[Prediction], *, confi
         for i, p in enumerate(predictions):
             reader.add_prediction(p, f"prediction {i + 1} ({p.id}): ")
     preds = reader.finish()
-    return _run(g, preds, config, t0, time.perf_counter(), sources={}, label_map=reader.label_map)
+    return _run(g, preds, config, t0, time.perf_counter(), sources={}, label_map=reader.label_map,
+                release=docs_version(gold))
 
 
 def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: ScoreConfig = ScoreConfig(),
@@ -267,7 +269,8 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
     reader.read_file(predictions_path)
     preds = reader.finish()
     return _run(g, preds, config, t0, time.perf_counter(), label_map=reader.label_map,
-                sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)})
+                sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)},
+                release=gold_version(gold_path))
 
 
 def _count(gold: Gold, preds: Predictions, config: ScoreConfig) -> PerDocument:
@@ -345,7 +348,7 @@ def _intervals(per_document: PerDocument, config: ScoreConfig, warnings: list[st
 
 
 def _run(gold: Gold, preds: Predictions, config: ScoreConfig, t0: float, t_read: float,
-         sources: dict[str, Any], label_map: LabelMap) -> ScoreRun:
+         sources: dict[str, Any], label_map: LabelMap, release: str | None = None) -> ScoreRun:
     with gc_paused():
         per_document = _count(gold, preds, config)
     t_count = time.perf_counter()
@@ -355,13 +358,14 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, t0: float, t_read:
     signature = Signature(gold=gold.fingerprint, scheme=config.scheme, iou=config.iou,
                           normalise=config.align.normalise, align=config.align.describe(),
                           label_map=label_map.signature or None, bootstrap=config.bootstrap,
-                          seed=config.seed)
+                          seed=config.seed, release=release)
     nested = nest(flat)
     alignment = preds.alignment.to_dict()
     summary_ = {
         "signature": str(signature),
         "documents": len(gold),
         "gold_fingerprint": gold.fingerprint,
+        "gold_release": release,
         "entities": nested.get("entities", {}),
         "claims": nested.get("claims", {}),
         "alignment": alignment,

@@ -4,6 +4,7 @@
 
 - ``khabar``: the version (major.minor) of the scorer;
 - ``gold``: the gold set's content fingerprint (:func:`annotation.gold.dataset.fingerprint`);
+- ``release``: the gold release's version (:mod:`annotation.gold.release`), only when the gold has one;
 - ``ents``: the headline entity scheme (all four are in the result);
 - ``claims``: the token IoU threshold of claim matching;
 - ``norm``: ``ar`` when offset-free spans are aligned after Arabic normalisation, else ``none``;
@@ -32,9 +33,14 @@ class Signature:
     bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     version: str = ".".join(__version__.split(".")[:2])
+    release: str | None = None  # the gold release's version, when the gold names one
+
 
     def parts(self) -> list[tuple[str, str]]:
-        parts = [("khabar", self.version), ("gold", self.gold), ("ents", self.scheme),
+        parts = [("khabar", self.version), ("gold", self.gold)]
+        if self.release:
+            parts.append(("release", self.release))
+        parts += [("ents", self.scheme),
                  ("claims", f"iou{self.iou:g}"), ("norm", "ar" if self.normalise else "none"),
                  ("align", self.align)]
         if self.label_map:

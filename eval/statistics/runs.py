@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # signature parts that may differ between two runs being compared: the system itself and
 # the bootstrap settings (they change intervals, not the numbers)
 SYSTEM_SIGNATURE_PARTS = frozenset({"sys", "system", "extractor", "pred", "predictions", "bs", "seed"})
+# the gold release's version: the same fingerprint is the same annotations whatever the release says
+RELEASE_PART = frozenset({"release"})
 
 Names = tuple[str, str]
 
@@ -58,6 +60,12 @@ def run_documents(run: Mapping[str, Any], name: str = "run") -> dict[str, Counts
                       "compare needs result JSONs written by `khabar score --json` or `khabar bench --json`")
 
 
+def gold_release(run: Mapping[str, Any]) -> str | None:
+    """The gold release a result JSON was scored on (``gold_release``, else its signature's ``release``)."""
+    release = run.get("gold_release") or parse_signature(str(run.get("signature", ""))).get("release")
+    return str(release) if release else None
+
+
 def check_comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any], names: Names = ("run A", "run B")) -> None:
     """Refuse two runs scored on different gold or with settings that change the numbers."""
     for run, name in zip((run_a, run_b), names):
@@ -77,8 +85,11 @@ def _check_result(run: Any, name: str) -> None:
 def _check_same_gold(run_a: Mapping[str, Any], run_b: Mapping[str, Any], names: Names) -> None:
     na, nb = names
     if run_a["gold_fingerprint"] != run_b["gold_fingerprint"]:
+        releases = [gold_release(run) or "(none)" for run in (run_a, run_b)]
         raise KhabarError(f"{na} and {nb} were scored on different gold (fingerprint {run_a['gold_fingerprint']} "
-                          f"vs {run_b['gold_fingerprint']}) — score both systems on the same gold set")
+                          f"vs {run_b['gold_fingerprint']}; release {releases[0]} vs {releases[1]}) — "
+                          "`khabar gold diff OLD NEW` lists what changed between the two gold folders; "
+                          "score both systems on the same gold release")
     docs_a, docs_b = set(run_documents(run_a, na)), set(run_documents(run_b, nb))
     if docs_a != docs_b:
         only_a, only_b = sorted(docs_a - docs_b), sorted(docs_b - docs_a)
@@ -90,7 +101,7 @@ def _check_same_gold(run_a: Mapping[str, Any], run_b: Mapping[str, Any], names: 
 def _check_same_settings(signature_a: str, signature_b: str, names: Names) -> None:
     sig_a, sig_b = parse_signature(signature_a), parse_signature(signature_b)
     differ = sorted(k for k in set(sig_a) | set(sig_b)
-                    if k not in SYSTEM_SIGNATURE_PARTS and sig_a.get(k) != sig_b.get(k))
+                    if k not in SYSTEM_SIGNATURE_PARTS | RELEASE_PART and sig_a.get(k) != sig_b.get(k))
     if differ:
         detail = ", ".join(f"{k}: {sig_a.get(k, '(none)')} vs {sig_b.get(k, '(none)')}" for k in differ)
         raise KhabarError(f"{names[0]} and {names[1]} were scored with different settings ({detail}) — "
