@@ -14,8 +14,8 @@ Finally ``khabar`` runs from an empty folder outside the repository, with no PYT
 read the scheme shipped in the fresh venv.
 
 Why not a full ``pip install -c constraints.txt khabar.whl`` from the package index: on the shared
-development machine (2 cores) it took 28 s (pip cache warm, idle), 40 s (no cache, idle) but 115 s
-and 135 s under the usual load (load average 10), past the ~90 s a test may take, it needs the
+development machine (2 cores) it took 28 s (pip cache warm, idle), 40 s (no cache, idle) but 60 s
+to 135 s under the usual load (load average 10), past the ~90 s a test may take; it also needs the
 network at test time and 1 GB of disk. The declared requirements are checked instead by
 ``pip check`` here and by tests/test_packaging.py (every imported package is declared).
 """

@@ -11,7 +11,7 @@ from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
 
-IN_DATA = "Default: ./data/{}, else the checkout's data/{}."
+IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
     "The seed article `000_81ee36451164b183` is a real news story published by الدستور, kept verbatim "
     "in `data/raw/`. Every other article was written for this project by its team in the register of "
@@ -22,7 +22,8 @@ PROVENANCE = (
 )
 
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
-                             default=None, help=f"Scheme file (default: ${SCHEME_ENV}, else the scheme shipped with khabar).")
+                             default=None,
+                             help=f"Scheme file (default: ${SCHEME_ENV}, else the scheme shipped with khabar).")
 
 
 gold_argument = click.argument("gold", required=False, type=click.Path(path_type=Path), default=None)
@@ -56,12 +57,12 @@ def gold_group() -> None:
 
 @gold_group.command("build")
 @click.option("--articles", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Clean articles (output of khabar ingest). " + IN_DATA.format("articles.jsonl", "articles.jsonl"))
+              help="Clean articles (output of khabar ingest). " + IN_DATA.format("articles.jsonl"))
 @click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of anchored annotation sources, one <id>.json each. "
-                   + IN_DATA.format("annotations", "annotations"))
+                   + IN_DATA.format("annotations"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Gold dataset folder to write. " + IN_DATA.format("gold", "gold"))
+              help="Gold dataset folder to write. " + IN_DATA.format("gold"))
 @click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
 @scheme_option
 def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None, seed: int | None,
