@@ -1,6 +1,8 @@
 """The annotation scheme, read from its file (``data/scheme.json``): the single source of truth.
 
-The Label Studio config, validation, the dataset features and the scorer all read it.
+The Label Studio config, validation, the dataset features and the scorer all read it. Which file is
+read has one definition, ``scheme_file``: ``$KHABAR_SCHEME`` when set, else the scheme shipped in
+the package (``annotation/data/scheme.json``, a symlink to ``data/scheme.json``).
 """
 
 from __future__ import annotations
@@ -8,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from annotation.errors import KhabarError
+from annotation.locations import packaged, shown
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
-DEFAULT_SCHEME = DATA_DIR / "scheme.json"
+SCHEME_ENV = "KHABAR_SCHEME"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ class Scheme:
     relation_roles: tuple[Item, ...]
     attributes: tuple[Attribute, ...]
     fingerprint: str
+    source: str = field(default="", compare=False)  # the file it was read from
+
+    @property
+    def provenance(self) -> str:
+        """``khabar 1.0.0 from /path/scheme.json``: which scheme, and which file it came from."""
+        return f"{self.name} {self.version} from {self.source}"
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -87,16 +95,22 @@ def _item(obj: dict, where: str) -> Item:
         raise KhabarError(f"{where}: missing {exc}") from None
 
 
+def scheme_file(path: str | Path | None = None) -> Traversable:
+    """The scheme file to read: ``path`` when given, else ``$KHABAR_SCHEME``, else the packaged scheme."""
+    chosen = path or os.environ.get(SCHEME_ENV)
+    return Path(chosen).resolve() if chosen else packaged("scheme.json")
+
+
 def load_scheme(path: str | Path | None = None) -> Scheme:
-    """Load the scheme file (``KHABAR_SCHEME`` or ``data/scheme.json`` by default)."""
-    path = Path(path or os.environ.get("KHABAR_SCHEME") or DEFAULT_SCHEME)
-    return _load(str(path.resolve()))
+    """Load the scheme from ``scheme_file(path)``."""
+    return _load(scheme_file(path))
 
 
 @lru_cache(maxsize=8)
-def _load(path: str) -> Scheme:
+def _load(file: Traversable) -> Scheme:
+    path = shown(file)
     try:
-        raw = Path(path).read_bytes()
+        raw = file.read_bytes()
         obj = json.loads(raw)
     except FileNotFoundError:
         raise KhabarError(f"{path}: scheme file not found") from None
@@ -115,6 +129,7 @@ def _load(path: str) -> Scheme:
             relation_roles=tuple(_item(i, f"{path}: relation_roles") for i in obj["relation_roles"]),
             attributes=attributes,
             fingerprint=hashlib.sha256(raw).hexdigest()[:8],
+            source=path,
         )
     except (KeyError, TypeError) as exc:
         raise KhabarError(f"{path}: scheme lacks {exc}") from None

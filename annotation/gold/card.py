@@ -27,7 +27,8 @@ from annotation.gold.dataset import GOLD_FIELDS, SPLITS, _struct, gold_record
 from annotation.gold.release import CARD_NAME, Release
 from annotation.io import dumps, write_atomic
 from annotation.model import Annotated
-from annotation.scheme import ROOT, Scheme
+from annotation.locations import checkout_data
+from annotation.scheme import Scheme
 
 RELEASE_FIELDS: dict[str, Any] = {"version": "string", "date": "string", "fingerprint": "string",
                                   "agreement": [{"measure": "string", "value": "float64"}]}
@@ -75,7 +76,9 @@ def folder_content_hash(folder: Path) -> str:
 def shown_path(folder: Path) -> str:
     """The folder as a reader would type it: relative to the project or the working directory when inside."""
     folder = folder.resolve()
-    for base in (ROOT, Path.cwd().resolve()):
+    checkout = checkout_data()
+    bases = ([checkout.parent.resolve()] if checkout is not None else []) + [Path.cwd().resolve()]
+    for base in bases:
         if folder.is_relative_to(base) and folder != base:
             return folder.relative_to(base).as_posix()
     return folder.as_posix()

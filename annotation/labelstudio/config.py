@@ -15,7 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from annotation.errors import KhabarError
-from annotation.scheme import DATA_DIR, Item, Scheme, load_scheme
+from annotation.locations import packaged, shown
+from annotation.scheme import Item, Scheme, load_scheme
 
 TEXT = "text"                 # the Text object tag (name and $variable)
 ENTITIES = "entities"         # Labels control of the entity labels
@@ -23,7 +24,6 @@ CLAIM_PARTS = "claim_parts"   # Labels control of CLAIM, SOURCE, CUE
 RELATIONS = "relations"       # pseudo control name of the relation labels (relations have no from_name)
 CLAIM, SOURCE, CUE = "CLAIM", "SOURCE", "CUE"
 ROOT_STYLE = "direction: rtl; text-align: right;"
-DEFAULT_GUIDELINES = DATA_DIR / "guidelines.md"
 
 Vocabulary = dict[str, frozenset[str]]
 
@@ -124,14 +124,15 @@ def check_config(xml: str, scheme: Scheme | None = None, *, where: str = "label 
                           "use a project created by `khabar export` (or regenerate its config from the scheme)")
 
 
-def instructions(path: str | Path = DEFAULT_GUIDELINES) -> str:
-    """The annotation guidelines (Markdown with inline HTML) as the HTML Label Studio shows as instructions."""
+def instructions(path: str | Path | None = None) -> str:
+    """The annotation guidelines (Markdown with inline HTML; by default the packaged ``guidelines.md``)
+    as the HTML Label Studio shows as instructions."""
     from markdown_it import MarkdownIt
 
-    path = Path(path)
+    file = Path(path) if path is not None else packaged("guidelines.md")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise KhabarError(f"{path}: guidelines file not found") from None
+        raise KhabarError(f"{shown(file)}: guidelines file not found") from None
     body = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
     return f'<div dir="auto">\n{body}</div>\n'

@@ -60,8 +60,24 @@ class KhabarGroup(click.Group):
             sys.exit(130)
 
 
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``khabar --version``: the version, and the scheme file commands read (``annotation.scheme.scheme_file``)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from annotation.scheme import load_scheme
+
+    click.echo(f"khabar, version {__version__}")
+    try:
+        click.echo(f"scheme {load_scheme().provenance}")
+    except KhabarError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(1)
+    ctx.exit()
+
+
 @click.group(cls=KhabarGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="khabar")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
+              help="Show the version and the scheme file in use, then exit.")
 def cli() -> None:
     """khabar: annotated gold data and scoring for entity and claim extraction from Arabic news."""
 

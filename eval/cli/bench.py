@@ -10,7 +10,7 @@ import click
 
 from annotation.errors import KhabarError
 from eval.extractors.base import DEFAULT_BATCH_SIZE
-from eval.extractors.bench import DEFAULT_EXTRACTOR, DEFAULT_GOLD, DEFAULT_SPLIT
+from eval.extractors.bench import DEFAULT_EXTRACTOR, DEFAULT_SPLIT
 from eval.extractors.runner import DEFAULT_JOBS
 from eval.extractors.targets import spec_usages
 from eval.scoring.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -77,8 +77,9 @@ def _table(result: dict[str, Any]) -> Any:
                    "--extractor 'cmd:CMD'). It runs without a shell.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE",
               help="An option for the extractor (repeatable), e.g. -o model=gpt-4o-mini -o temperature=0.")
-@click.option("--gold", "gold_path", type=click.Path(path_type=Path), default=DEFAULT_GOLD, show_default=True,
-              help="Gold folder (dataset with split files) or a gold JSON lines file.")
+@click.option("--gold", "gold_path", type=click.Path(path_type=Path), default=None,
+              help="Gold folder (dataset with split files) or a gold JSON lines file. "
+                   "Default: ./data/gold, else the checkout's data/gold.")
 @click.option("--split", default=DEFAULT_SPLIT, show_default=True, help="Split of a gold folder: dev, test or all.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
               help="Write the result JSON here (the scorer's result plus the extractor and the run).")
@@ -96,7 +97,7 @@ def _table(result: dict[str, Any]) -> Any:
 @click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the confidence intervals (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
-def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], gold_path: Path, split: str,
+def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], gold_path: Path | None, split: str,
               json_out: Path | None, predictions_out: Path | None, jobs: int, batch_size: int, timeout: float | None,
               fuzzy: float | None, clitics: bool, bootstrap: int, seed: int) -> None:
     """Run an extractor over the gold articles and score it.

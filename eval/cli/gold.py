@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 
 from annotation.errors import KhabarError
-from annotation.scheme import DATA_DIR, load_scheme
+from annotation.locations import default_data
+from annotation.scheme import SCHEME_ENV, load_scheme
 
-DEFAULT_GOLD = DATA_DIR / "gold"
-DEFAULT_ARTICLES = DATA_DIR / "articles.jsonl"
-DEFAULT_SOURCES = DATA_DIR / "annotations"
+IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
     "The seed article `000_81ee36451164b183` is a real news story published by الدستور, kept verbatim "
     "in `data/raw/`. Every other article was written for this project by its team in the register of "
@@ -23,7 +22,8 @@ PROVENANCE = (
 )
 
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
-                             default=None, help="Scheme file (default: data/scheme.json).")
+                             default=None,
+                             help=f"Scheme file (default: ${SCHEME_ENV}, else the scheme shipped with khabar).")
 version_option = click.option("--version", "version", default=None, metavar="X.Y.Z",
                               help="Release version (default: the folder's release, bumped by what changed: "
                                    "major for an incompatible scheme, minor for articles added or removed, "
@@ -33,24 +33,30 @@ date_option = click.option("--date", "date", default=None, metavar="YYYY-MM-DD",
                                 "else today in UTC).")
 
 
+gold_argument = click.argument("gold", required=False, type=click.Path(path_type=Path), default=None)
+
+
 @click.command("validate")
-@click.argument("gold", required=False, type=click.Path(path_type=Path), default=DEFAULT_GOLD)
+@gold_argument
 @scheme_option
-def validate_cmd(gold: Path, scheme_path: Path | None) -> None:
-    """Check a gold file or folder against its text and the scheme; list every problem."""
+def validate_cmd(gold: Path | None, scheme_path: Path | None) -> None:
+    """Check a gold file or folder against its text and the scheme; list every problem.
+
+    GOLD defaults to ./data/gold, else the checkout's data/gold."""
     from annotation.gold.dataset import load_gold
     from annotation.gold.validation import validate_corpus
 
     from annotation.gold.publish import card_problems
 
     scheme = load_scheme(scheme_path)
+    gold = gold or default_data("gold", "a GOLD path")
     docs = load_gold(gold)
     problems = validate_corpus(docs, scheme, place=f"{gold}: ") + card_problems(gold)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise KhabarError(f"{gold}: {len(problems)} problem(s) in {len(docs)} documents")
-    click.echo(f"{gold}: {len(docs)} documents valid against scheme {scheme.name} {scheme.version}")
+    click.echo(f"{gold}: {len(docs)} documents valid against scheme {scheme.provenance}")
 
 
 @click.group("gold")
@@ -59,18 +65,19 @@ def gold_group() -> None:
 
 
 @gold_group.command("build")
-@click.option("--articles", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_ARTICLES,
-              show_default=True, help="Clean articles (output of khabar ingest).")
-@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_SOURCES,
-              show_default=True, help="Folder of anchored annotation sources, one <id>.json each.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_GOLD,
-              show_default=True, help="Gold dataset folder to write.")
+@click.option("--articles", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Clean articles (output of khabar ingest). " + IN_DATA.format("articles.jsonl"))
+@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of anchored annotation sources, one <id>.json each. "
+                   + IN_DATA.format("annotations"))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Gold dataset folder to write. " + IN_DATA.format("gold"))
 @click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
 @version_option
 @date_option
 @scheme_option
-def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, version: str | None,
-                   date: str | None, scheme_path: Path | None) -> None:
+def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None, seed: int | None,
+                   version: str | None, date: str | None, scheme_path: Path | None) -> None:
     """Resolve anchored annotations against clean articles, validate, split and write the gold folder
     as a release (the card's release notes list the changes since the folder's previous release)."""
     from annotation.gold.authoring import build_gold
@@ -80,6 +87,9 @@ def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, v
     from annotation.gold.validation import validate_corpus
 
     scheme = load_scheme(scheme_path)
+    articles = articles or default_data("articles.jsonl", "--articles")
+    sources = sources or default_data("annotations", "--sources")
+    out = out or default_data("gold", "--out", output=True)
     docs = build_gold(read_articles(articles), sources,
                       {"annotators": ["khabar-team"], "adjudicated": False, "scheme": scheme.version})
     problems = validate_corpus(docs, scheme)
@@ -94,18 +104,23 @@ def gold_build_cmd(articles: Path, sources: Path, out: Path, seed: int | None, v
 
 
 @click.command("stats")
-@click.argument("gold", required=False, type=click.Path(path_type=Path), default=DEFAULT_GOLD)
+@gold_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @scheme_option
-def stats_cmd(gold: Path, as_json: bool, scheme_path: Path | None) -> None:
-    """Dataset statistics: articles, mentions per label, claims per attribute value."""
+def stats_cmd(gold: Path | None, as_json: bool, scheme_path: Path | None) -> None:
+    """Dataset statistics: articles, mentions per label, claims per attribute value.
+
+    GOLD defaults to ./data/gold, else the checkout's data/gold."""
     from rich.console import Console
     from rich.table import Table
 
     from annotation.gold.card import statistics
     from annotation.gold.dataset import load_gold
 
-    stats = statistics(load_gold(gold), load_scheme(scheme_path))
+    scheme = load_scheme(scheme_path)
+    gold = gold or default_data("gold", "a GOLD path")
+    stats = statistics(load_gold(gold), scheme)
+    click.echo(f"scheme {scheme.provenance}", err=True)
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
         return

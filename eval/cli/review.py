@@ -18,7 +18,8 @@ SHOWN_UNRESOLVED = 20
 
 records_argument = click.argument("records", type=click.Path(exists=True, path_type=Path))
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
-                             default=None, help="Scheme file (default: data/scheme.json).")
+                             default=None,
+                             help="Scheme file (default: $KHABAR_SCHEME, else the scheme shipped with khabar).")
 
 
 def _num(value: float | None) -> str:

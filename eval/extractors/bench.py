@@ -16,12 +16,11 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Prediction
-from annotation.scheme import DATA_DIR
+from annotation.locations import default_data
 from eval.extractors.base import DEFAULT_BATCH_SIZE, Extractor
 from eval.extractors.runner import DEFAULT_JOBS, RunReport, bind_gold, run_extractor
 
 DEFAULT_EXTRACTOR = "baseline"
-DEFAULT_GOLD = DATA_DIR / "gold"
 DEFAULT_SPLIT = "test"
 
 
@@ -40,13 +39,13 @@ class BenchRun:
         return out
 
 
-def load_bench_gold(path: str | Path = DEFAULT_GOLD, split: str | None = DEFAULT_SPLIT) -> list[Annotated]:
+def load_bench_gold(path: str | Path | None = None, split: str | None = DEFAULT_SPLIT) -> list[Annotated]:
+    """The gold articles of ``split``; by default the gold set ``data/gold`` (``locations.default_data``)."""
     from annotation.gold.dataset import load_gold  # numpy and pyarrow: not for `khabar bench --help`
 
-    path = Path(path)
+    path = default_data("gold", "--gold") if path is None else Path(path)
     if not path.exists():
-        hint = " (build the shipped gold set with khabar gold build)" if path == DEFAULT_GOLD else ""
-        raise KhabarError(f"{path}: no gold set here{hint}; give one with --gold")
+        raise KhabarError(f"{path}: no gold set here; give one with --gold")
     docs = load_gold(path, None if split in (None, "all") else split)
     if not docs:
         raise KhabarError(f"{path}: the gold set{f' split {split!r}' if split else ''} has no articles")

@@ -14,11 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 
 from annotation.arabic import PROCLITICS, fold
 
-GAZETTEERS = Path(__file__).resolve().parent / "gazetteers"
+GAZETTEERS = files("eval.extractors.baseline").joinpath("gazetteers")  # package data
 TOKEN = re.compile(r"[\w\u064b-\u065f\u0670\u0640]+(?:[.,٫٬][0-9٠-٩]+)*")
 MAX_PHRASE = 8
 
@@ -84,7 +84,7 @@ def read_list(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def gazetteer_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted(GAZETTEERS.glob("*.txt")):
+    for path in sorted((p for p in GAZETTEERS.iterdir() if p.name.endswith(".txt")), key=lambda p: p.name):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
