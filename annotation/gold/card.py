@@ -14,6 +14,7 @@ that the cache key changes whenever a byte of the data does.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ import yaml
 
 from annotation.gold.dataset import GOLD_FIELDS, SPLITS, _struct, gold_record
 from annotation.gold.release import CARD_NAME, Release
-from annotation.io import dumps, write_atomic
+from annotation.io import dumps, replace_folder
 from annotation.model import Annotated
 from annotation.locations import checkout_data
 from annotation.scheme import Scheme
@@ -84,6 +85,14 @@ def shown_path(folder: Path) -> str:
     return folder.as_posix()
 
 
+def markdown_text(text: str) -> str:
+    """Text the card did not write (an annotator's name) as inert Markdown: no HTML, links or code."""
+    return html.escape(text).translate(_MARKDOWN_SPECIAL)
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~"})
+
+
 def _table(counts: dict[str, Any], head: str = "value | count") -> str:
     rows = "\n".join(f"| {k} | {v} |" for k, v in counts.items())
     return f"| {head} |\n|---|---|\n{rows}\n"
@@ -108,7 +117,7 @@ def _release_section(release: Release) -> str:
             f"{release.scheme_version} (fingerprint {release.scheme_fingerprint}); gold fingerprint "
             f"`{release.fingerprint}` (the annotations of both splits; a score's signature names the fingerprint "
             f"and release of the gold it scored); split files "
-            f"sha256 `{release.content}`; annotators: {', '.join(release.annotators) or 'none recorded'}; "
+            f"sha256 `{release.content}`; annotators: {', '.join(map(markdown_text, release.annotators)) or 'none recorded'}; "
             f"adjudicated: {'yes' if release.adjudicated else 'no'}. Every record carries the release under "
             "`annotation.release`. Versions are MAJOR.MINOR.PATCH: major when the scheme changes "
             "incompatibly, minor when articles are added or removed, patch for corrections.\n")
@@ -165,8 +174,6 @@ def write_gold_files(folder: Path, splits: dict[str, list[Annotated]], scheme: S
                for s in SPLITS}
     lines = split_lines(stamped)
     release = replace(release, content=content_hash({s: lines[s].encode("utf-8") for s in SPLITS}))
-    for split in SPLITS:
-        write_atomic(folder / f"{split}.jsonl", lines[split])
-    write_atomic(folder / CARD_NAME, dataset_card(stamped, scheme, provenance=provenance, release=release,
-                                                  folder=shown_path(folder)))
+    card = dataset_card(stamped, scheme, provenance=provenance, release=release, folder=shown_path(folder))
+    replace_folder(folder, {**{f"{split}.jsonl": lines[split] for split in SPLITS}, CARD_NAME: card})
     return release
