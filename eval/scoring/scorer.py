@@ -43,13 +43,13 @@ from eval.inputs.gold import Gold, gold_from_documents, read_gold_columns
 from eval.inputs.labelmap import LabelMap, load_label_map
 from eval.inputs.predictions import PredictionReader, Predictions
 from eval.scoring.claims import claim_counts, claim_errors
-from eval.scoring.config import DEFAULT_ALPHA, ScoreConfig
+from eval.scoring.config import ScoreConfig
 from eval.scoring.entities import Ent, entity_errors
 from eval.scoring.metrics import ClaimAttributes, claim_attributes, headline_with, nest, summary, with_intervals
 from eval.scoring.result import ClaimsResult, EntityScheme, Summary, predictions_summary, versions, warnings_of
 from eval.scoring.signature import Signature
 
-__all__ = ["DEFAULT_ALPHA", "PerDocument", "ScoreConfig", "ScoreRun", "score", "score_files"]
+__all__ = ["PerDocument", "ScoreConfig", "ScoreRun", "score", "score_files"]
 
 
 @dataclass
