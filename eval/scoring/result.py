@@ -85,6 +85,19 @@ ClaimsResult = TypedDict("ClaimsResult", {
     "source": Accuracy, "claim_type": ClassAttribute, "attribution": ClassAttribute}, total=False)
 
 
+class Alignment(TypedDict):
+    """``alignment`` (:meth:`eval.inputs.alignment.AlignReport.to_dict`): offset-free predicted spans."""
+
+    total: int
+    aligned: int
+    rate: float
+    by_step: dict[str, int]
+    by_step_rate: dict[str, float]
+    clitic: list[dict[str, Any]]
+    unaligned: list[dict[str, Any]]
+    non_exact: list[dict[str, Any]]
+
+
 class PredictionsSummary(TypedDict):
     lines: int
     missing: list[str]
@@ -124,7 +137,7 @@ class Summary(TypedDict):
     gold_fingerprint: str
     entities: dict[str, EntityScheme]
     claims: ClaimsResult
-    alignment: dict[str, Any]  # eval.inputs.alignment.AlignReport.to_dict
+    alignment: Alignment
     predictions: PredictionsSummary
     warnings: list[str]
     config: ConfigSummary

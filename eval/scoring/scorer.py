@@ -46,7 +46,8 @@ from eval.scoring.claims import claim_counts, claim_errors
 from eval.scoring.config import ScoreConfig
 from eval.scoring.entities import Ent, entity_errors
 from eval.scoring.metrics import ClaimAttributes, claim_attributes, headline_with, nest, summary, with_intervals
-from eval.scoring.result import ClaimsResult, EntityScheme, Summary, predictions_summary, versions, warnings_of
+from eval.scoring.result import (Alignment, ClaimsResult, EntityScheme, Summary, predictions_summary, versions,
+                                 warnings_of)
 from eval.scoring.signature import Signature
 
 __all__ = ["PerDocument", "ScoreConfig", "ScoreRun", "score", "score_files"]
@@ -201,7 +202,7 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, scheme: Scheme, ti
         "gold_fingerprint": gold.fingerprint,
         "entities": cast(dict[str, EntityScheme], nested.get("entities", {})),
         "claims": cast(ClaimsResult, nested.get("claims", {})),
-        "alignment": preds.alignment.to_dict(),
+        "alignment": cast(Alignment, preds.alignment.to_dict()),
         "predictions": predictions_summary(preds, missing),
         "warnings": warnings,
         "config": {**sources, "iou": config.iou, "align": asdict(config.align),  # type: ignore[typeddict-item]
