@@ -35,7 +35,7 @@ from eval.inputs.columns import MentionColumn, TextColumn
 if TYPE_CHECKING:
     import pyarrow as pa
 
-Mention4 = tuple[Any, Any, Any, Any]  # (start, end, label, cluster) as the model has them
+MentionTuple = tuple[Any, Any, Any, Any]  # (start, end, label, cluster) as the model has them
 
 
 def bad_label(label: Any) -> bool:
@@ -132,7 +132,7 @@ class Gold:
         self.clusters.append({})
         return i
 
-    def add_mentions(self, i: int, mentions: Sequence[Mention4], where: str) -> None:
+    def add_mentions(self, i: int, mentions: Sequence[MentionTuple], where: str) -> None:
         """The mentions of article ``i``, one by one: (start, end, label, cluster)."""
         n = len(self.texts[i])
         rows = []
