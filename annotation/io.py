@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from annotation.errors import KhabarError
-from annotation.model import Annotated, Article, FormatError, Prediction
+from annotation.model import Article, FormatError, Prediction
 
 T = TypeVar("T")
 
@@ -158,10 +158,6 @@ def read_records(path: str | Path, parse: Callable[[Any, str], T]) -> list[T]:
 
 def read_articles(path: str | Path) -> list[Article]:
     return read_records(path, Article.from_dict)
-
-
-def read_gold(path: str | Path) -> list[Annotated]:
-    return read_records(path, Annotated.from_dict)
 
 
 def read_predictions(path: str | Path) -> list[Prediction]:

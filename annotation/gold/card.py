@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from annotation.gold.dataset import GOLD_FIELDS, SPLITS, _struct, gold_record
+from annotation.gold.records import GOLD_FIELDS, SPLITS, gold_record
 from annotation.gold.release import CARD_NAME, Release
 from annotation.io import dumps, replace_folder
 from annotation.model import Annotated
@@ -54,6 +54,20 @@ def statistics(docs: Sequence[Annotated], scheme: Scheme) -> dict[str, Any]:
     stats["claims_with_source"] = sum(1 for d in docs for c in d.claims if c.source is not None)
     stats["claims_with_via"] = sum(1 for d in docs for c in d.claims if c.via)
     return stats
+
+
+def features_yaml(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for name, kind in fields.items():
+        if isinstance(kind, str):
+            out.append({"name": name, "dtype": kind})
+        elif isinstance(kind, list):  # a list of structs
+            out.append({"name": name, "list": features_yaml(kind[0])})
+        elif isinstance(kind, tuple):  # a list of scalars
+            out.append({"name": name, "list": kind[0]})
+        else:
+            out.append({"name": name, "struct": features_yaml(kind)})
+    return out
 
 
 def split_lines(splits: dict[str, list[Annotated]]) -> dict[str, str]:
@@ -107,7 +121,7 @@ def _header(release: Release) -> dict[str, Any]:
                      "description": f"khabar gold {release.version}, split files sha256 {release.content} "
                                     "(part of the datasets cache key: a new content is never served stale)",
                      "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in SPLITS]}],
-        "dataset_info": {"features": _struct(CARD_FIELDS)},
+        "dataset_info": {"features": features_yaml(CARD_FIELDS)},
         "khabar": release.header(),
     }
 
