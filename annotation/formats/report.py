@@ -53,6 +53,19 @@ class Report:
         if len(self.examples) < MAX_LISTED:
             self.examples.append(Problem(where, what))
 
+    def absorb(self, other: Report) -> None:
+        """Add the counts of one converted input."""
+        self.documents += other.documents
+        self.mentions += other.mentions
+        self.dropped_labels.update(other.dropped_labels)
+        self.repaired += other.repaired
+        self.repairs += other.repairs[:MAX_LISTED - len(self.repairs)]
+        self.unrepresentable.update(other.unrepresentable)
+        self.examples += other.examples[:MAX_LISTED - len(self.examples)]
+        self.proclitics_stripped += other.proclitics_stripped
+        self.proclitics_ambiguous += other.proclitics_ambiguous
+        self.notes += other.notes
+
     def to_dict(self) -> dict[str, Any]:
         return {"documents": self.documents, "mentions": self.mentions,
                 "dropped_labels": dict(self.dropped_labels), "repaired": self.repaired,

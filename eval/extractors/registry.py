@@ -6,6 +6,7 @@
 - ``cmd:COMMAND``: an external command (JSON lines in, JSON lines out; see ``command.py``);
 - ``openai:MODEL``: an OpenAI-compatible chat endpoint (``openai_chat.py``);
 - ``hf:MODEL_DIR``: a local Hugging Face token-classification model (``hf.py``);
+- ``spacy:PATH_OR_PACKAGE``: a spaCy pipeline (``spacy.py``);
 - ``http://…`` / ``https://…``: a prediction service (``http_service.py``);
 - ``module:attr``: a Python class (instantiated with the options) or function (``python_callable.py``);
 - the path of an existing predictions file (``predictions_file.py``).
@@ -109,6 +110,7 @@ REGISTRY.register("oracle", "eval.extractors.sanity:OracleExtractor")
 REGISTRY.register("empty", "eval.extractors.sanity:EmptyExtractor")
 REGISTRY.register("openai", "eval.extractors.adapters.openai_chat:OpenAIChatExtractor")
 REGISTRY.register("hf", "eval.extractors.adapters.hf:TokenClassificationExtractor")
+REGISTRY.register("spacy", "eval.extractors.adapters.spacy:SpacyExtractor")
 
 
 def register_extractor(name: str, target: Target) -> None:
@@ -143,6 +145,8 @@ def get_extractor(spec: str, **options: Any) -> Extractor:
         return _instantiate(REGISTRY.get("openai"), spec, {"model": spec[7:], **options})
     if spec.startswith("hf:"):
         return _instantiate(REGISTRY.get("hf"), spec, {"model": spec[3:], **options})
+    if spec.startswith("spacy:"):
+        return _instantiate(REGISTRY.get("spacy"), spec, {"model": spec[6:], **options})
     if spec.startswith(("http://", "https://")):
         return HttpExtractor(spec, **options)
     if _MODULE_ATTR.match(spec) and not Path(spec).exists():
@@ -153,4 +157,4 @@ def get_extractor(spec: str, **options: Any) -> Extractor:
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise KhabarError(
         f"unknown extractor {spec!r}{hint} — give a registered name ({', '.join(REGISTRY.names())}), "
-        "cmd:COMMAND, openai:MODEL, hf:MODEL_DIR, an http(s):// URL, module:attr or a predictions file")
+        "cmd:COMMAND, openai:MODEL, hf:MODEL_DIR, spacy:PIPELINE, an http(s):// URL, module:attr or a predictions file")
