@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from annotation.errors import KhabarError
 from annotation.formats.clitics import strip_proclitics
 from annotation.formats.conll import ConllOptions, ConllWriteOptions, conll_lines, layer_count, read_conll
-from annotation.formats.gold_files import gold_lines, read_gold_lines, split_of, write_gold_folder_converted
+from annotation.formats.gold_files import SPLIT_NAMES, gold_lines, read_gold_lines, split_of, write_gold_folder_converted
 from annotation.formats.guess import Source, expand, guess_format, guess_tags
 from annotation.formats.report import InputFailed, LabelMapper, Report, converted_annotation
 from annotation.io import write_atomic
@@ -63,7 +63,7 @@ def read_source(source: Source, fmt: str, options: ConvertOptions, mapper: Label
     if fmt == "hf":
         from annotation.formats.hf import read_hf
 
-        return read_hf(source, options.tags, options.strict, mapper, report, annotation)
+        return read_hf(source, source.part or "train", options.tags, options.strict, mapper, report, annotation)
     if fmt == "brat":
         from annotation.formats.brat import read_brat
 
@@ -101,22 +101,43 @@ class _Run:
         self.report = Report()
         scheme = load_scheme()
         self.mapper = LabelMapper(load_label_map(options.label_map, scheme.labels), scheme.labels, self.report)
-        self.sources = [s for path in inputs for s in expand(path, options.source)]
+        self.sources: list[Source] = []
+        for path in inputs:
+            try:
+                self.sources += [self._with_format(s) for s in expand(path, options.source)]
+            except InputFailed as exc:
+                self.report.failed[str(path)] = exc.problems
+            except KhabarError as exc:
+                self.report.failed[str(path)] = [Problem(str(path), str(exc))]
+        self.sources = [part for s in self.sources for part in self._parts(s)]
         self.collected: dict[str, list[Annotated]] = {}
         self.single = options.target in SUFFIX and out.suffix != "" and not out.is_dir()
         if options.target == "gold" and out.suffix not in ("", ".jsonl"):
             raise KhabarError(f"{out}: a gold output is a .jsonl file or a folder")
 
-    def format_of(self, source: Source) -> str:
+    def _with_format(self, source: Source) -> Source:
         if self.options.source != "auto":
-            return self.options.source
+            return replace(source, format=self.options.source)
         fmt, why = guess_format(source.path)
         self.report.notes.append(f"{source.name}: guessed --from {fmt} ({why})")
-        return fmt
+        return replace(source, format=fmt)
+
+    def _parts(self, source: Source) -> list[Source]:
+        """A Hugging Face set stands for its splits (train, validation -> dev, test)."""
+        if source.format != "hf":
+            return [source]
+        from annotation.formats.hf import load_splits
+
+        try:
+            names = list(load_splits(source.path))
+        except KhabarError as exc:
+            self.report.failed[source.name] = [Problem(source.name, str(exc))]
+            return []
+        return [replace(source, split=SPLIT_NAMES.get(n), name=f"{source.name}-{n}", part=n) for n in names]
 
     def convert_one(self, source: Source, spool: Path | None) -> bool:
         """Convert one input into ``spool`` (streamed outputs) or into memory; False when it failed."""
-        fmt = self.format_of(source)
+        fmt = source.format
         report = Report()
         self.mapper.report = report
         try:

@@ -21,6 +21,8 @@ class Source:
     path: Path
     split: str | None
     name: str
+    format: str = "auto"
+    part: str | None = None  # the split inside a Hugging Face set
 
 
 def _is_gold_folder(path: Path) -> bool:
