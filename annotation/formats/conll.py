@@ -226,13 +226,14 @@ class ConllWriteOptions:
     nested: bool = False  # multi-tag lines (one IOB2 layer per type) instead of one tag
     layer: int = 0  # flat: the nesting layer written (0 = outermost)
     text_comments: bool = False  # '# id =' and '# text =' before each document
+    cut_all: bool = False  # cut tokens at every mention's boundaries, not only the written ones (layer files)
 
 
 def conll_lines(docs: Iterable[Annotated], options: ConllWriteOptions, report: Report) -> Iterator[str]:
     """The CoNLL text of ``docs``, one document at a time; what the format cannot hold is counted."""
     for doc in docs:
         mentions = _writable(doc, options, report)
-        tokens = tokenize(doc.text, list(doc.entities))
+        tokens = tokenize(doc.text, list(doc.entities) if options.cut_all else mentions)
         chunks, lost = token_chunks(tokens, mentions)
         for m in lost:
             report.cannot_hold("mention across a line break or whitespace at its edge", f"{doc.id} {m.id}")

@@ -87,11 +87,12 @@ def _documents(source: Source, fmt: str, options: ConvertOptions, mapper: LabelM
         yield doc
 
 
-def _text_lines(docs: Iterable[Annotated], options: ConvertOptions, report: Report, layer: int | None) -> Iterator[str]:
+def _text_lines(docs: Iterable[Annotated], options: ConvertOptions, report: Report, layer: int | None, *,
+                cut_all: bool = False) -> Iterator[str]:
     if options.target == "gold":
         return gold_lines(docs)
     write = ConllWriteOptions(scheme=options.tags, nested=options.target == "conll-nested",
-                              layer=layer or 0, text_comments=options.text_comments)
+                              layer=layer or 0, text_comments=options.text_comments, cut_all=cut_all)
     return conll_lines(docs, write, report)
 
 
@@ -222,7 +223,7 @@ class _Run:
             suffix = self.out.suffix if self.single else ".conll"
             for layer in range(layer_count(docs)):
                 path = base.with_name(f"{base.name}.layer{layer}{suffix}")
-                write_atomic(path, _text_lines(docs, self.options, Report(), layer))
+                write_atomic(path, _text_lines(docs, self.options, Report(), layer, cut_all=True))
             self.report.notes.append(f"{name}: {layer_count(docs)} nesting layer file(s) {base}.layer*{suffix}")
 
 

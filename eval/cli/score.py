@@ -50,7 +50,9 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         console.print(table)
     claims = summary.get("claims", {})
     detection = claims.get("detection", {})
-    if any(detection.get(k) for k in ("tp", "fp", "fn")):
+    if detection.get("fp") and not (detection.get("tp") or detection.get("fn")):
+        console.print(f"claims: no gold claims ({detection['fp']} predicted claim(s) not scored against any)")
+    elif any(detection.get(k) for k in ("tp", "fp", "fn")):
         iou = summary.get("config", {}).get("iou", DEFAULT_CLAIM_IOU)
         table = Table(title="Claims", title_justify="left")
         for col in ("measure", "precision", "recall", "score [95% CI]", "counts"):
@@ -84,7 +86,7 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
 @click.option("--split", help="With a gold folder: the split to score (dev, test); default: every split.")
 @click.option("--iou", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_CLAIM_IOU, show_default=True,
               help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
-@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, or a JSON file "
+@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
                                   "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BOOTSTRAP, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
