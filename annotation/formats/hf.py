@@ -32,6 +32,19 @@ DATA_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".arr
 HF_SPLIT = {"dev": "validation"}
 
 
+@lru_cache(maxsize=1)
+def _cache() -> str:
+    """A cache folder of this process only, removed at exit: a set is read as it is now, never from an old cache."""
+    import tempfile
+
+    global _CACHE
+    _CACHE = tempfile.TemporaryDirectory(prefix="khabar-hf-")
+    return _CACHE.name
+
+
+_CACHE: Any = None
+
+
 @lru_cache(maxsize=8)
 def load_splits(path: Path) -> dict[str, Any]:
     """The splits of a local dataset (folder or data file), as ``datasets`` loads them."""
@@ -44,9 +57,9 @@ def load_splits(path: Path) -> dict[str, Any]:
         if path.is_dir() and ((path / "dataset_dict.json").is_file() or (path / "state.json").is_file()):
             loaded = datasets.load_from_disk(str(path))
         elif path.is_dir():
-            loaded = datasets.load_dataset(str(path))
+            loaded = datasets.load_dataset(str(path), cache_dir=_cache())
         elif path.suffix in DATA_SUFFIXES:
-            loaded = datasets.load_dataset(DATA_SUFFIXES[path.suffix], data_files=str(path))
+            loaded = datasets.load_dataset(DATA_SUFFIXES[path.suffix], data_files=str(path), cache_dir=_cache())
         else:
             raise KhabarError(f"{path}: not a dataset folder or a data file ({', '.join(DATA_SUFFIXES)})")
     except KhabarError:
