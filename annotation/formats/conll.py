@@ -18,18 +18,16 @@ repair is listed in the report instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from annotation.errors import KhabarError
 from annotation.formats.report import MAX_LISTED, InputFailed, LabelMapper, Report, gold_document
-from annotation.formats.tags import decode, encode, split_tag
-from annotation.formats.tokens import nesting_layers, token_chunks, tokenize, type_layers
+from annotation.formats.tags import decode, split_tag
 from annotation.io import open_input
-from annotation.model import Annotated, Mention
+from annotation.model import Annotated
 from annotation.spans import Problem
 
 DOCSTART = "-DOCSTART-"
@@ -56,9 +54,16 @@ class _Reader:
         self.path, self.options, self.mapper, self.report = path, options, mapper, report
         self.annotation = annotation
         self.problems: list[Problem] = []
-        self.columns = 0  # columns of a flat file, from its first token line
+        self.columns = -1  # columns of a flat file, from its first token line (never for a nested one)
+        self.docstart: bool | None = None  # does the file mark documents with -DOCSTART-?
+        self._tags: dict[str, tuple[str, str] | None] = {}
+        self._labels: dict[str, str | None] = {}
         self.count = 0
         self.meta: dict[str, str] = {}
+        self.sentences: list[_Sentence] = []
+        self.tokens: list[str] = []
+        self.tags: list[tuple[int, str]] = []  # (token index, tag) of the tokens not tagged O
+        self.last_line = 0
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(f"{self.path}:{line}", message))
@@ -66,18 +71,12 @@ class _Reader:
     def sentence(self, line: int, tokens: list[str], tags: list[tuple[int, str]]) -> _Sentence:
         """Decode a sentence's sparse tags (``(index, tag)``, O left out) into labelled chunks."""
         scheme, chunks = self.options.scheme, []
-        layers: dict[str, list[tuple[int, str, str]]] = {}
-        for i, tag in tags:
-            parts = split_tag(tag, scheme)
-            if parts is None:
-                self.problem(line + i, f"token {tokens[i]!r}: {tag!r} is not a {scheme.upper()} tag")
-                continue
-            layer = layers.setdefault(parts[1] if self.options.nested else "", [])
-            if layer and layer[-1][0] == i:
-                self.problem(line + i, f"token {tokens[i]!r}: two {parts[1]} tags on one line "
-                                       "(one layer per type cannot hold a mention nested in one of its own type)")
-                continue
-            layer.append((i, *parts))
+        known = self._tags
+        if not self.options.nested:  # one layer: the common case, kept short
+            flat = [(i, *known[tag]) if tag in known else self._tag(tag, i, line, tokens) for i, tag in tags]
+            layers = {"": [t for t in flat if t is not None]} if tags else {}
+        else:
+            layers = self._type_layers(line, tokens, tags)
         for layer in layers.values():
             found, issues = decode(layer, scheme)
             for issue in issues:
@@ -87,39 +86,78 @@ class _Reader:
                     self.problems.append(Problem(where, message + " (strict decoding; --repair keeps the reading)"))
                 else:
                     self.report.repair(Problem(where, message))
+            labels = self._labels
             for first, end, typ in found:
-                label = self.mapper(typ, lambda: f"{self.path}:{line + first} token {tokens[first]!r}")
+                if typ not in labels:
+                    label = self._label(typ, line + first, tokens[first])
+                elif (label := labels[typ]) is None:
+                    self.report.dropped_labels[typ] += 1
                 if label is not None:
                     chunks.append((first, end, label))
         return _Sentence(line, tokens, chunks)
+
+    def _label(self, typ: str, line: int, token: str) -> str | None:
+        """The scheme label of a type met for the first time through the label map (remembered unless unknown;
+        a dropped type is counted by the map this first time, by the caller after)."""
+        label = self.mapper(typ, lambda: f"{self.path}:{line} token {token!r}")
+        if label is not None or not self.mapper.problems:
+            self._labels[typ] = label
+        return label
+
+    def _tag(self, tag: str, i: int, line: int, tokens: list[str]) -> tuple[int, str, str] | None:
+        """``(i, prefix, type)`` of a tag not seen before (remembered); None and a problem when it is no tag."""
+        scheme = self.options.scheme
+        parts = self._tags.setdefault(tag, split_tag(tag, scheme))
+        if parts is None:
+            del self._tags[tag]
+            self.problem(line + i, f"token {tokens[i]!r}: {tag!r} is not a {scheme.upper()} tag")
+            return None
+        return (i, *parts)
+
+    def _type_layers(self, line: int, tokens: list[str],
+                     tags: list[tuple[int, str]]) -> dict[str, list[tuple[int, str, str]]]:
+        """Nested multi-tag lines: one layer of sparse tags per type; two tags of one type on a line is a problem."""
+        layers: dict[str, list[tuple[int, str, str]]] = {}
+        for i, tag in tags:
+            parts = self._tag(tag, i, line, tokens)
+            if parts is None:
+                continue
+            layer = layers.setdefault(parts[2], [])
+            if layer and layer[-1][0] == i:
+                self.problem(line + i, f"token {tokens[i]!r}: two {parts[2]} tags on one line "
+                                       "(one layer per type cannot hold a mention nested in one of its own type)")
+                continue
+            layer.append(parts)
+        return layers
 
     def document(self, sentences: list[_Sentence]) -> Annotated:
         self.count += 1
         ident = self.meta.get("id") or f"{self.path.stem}-{self.count:05d}"
         text = self.meta.get("text")
         if text is not None:
-            offsets = self._locate(text, sentences)
+            mentions = [(starts[first], ends[end - 1], label)
+                        for (starts, ends), sentence in zip(self._locate(text, sentences), sentences, strict=True)
+                        for first, end, label in sentence.chunks]
         else:
             text = "\n".join(" ".join(s.tokens) for s in sentences)
-            offsets = self._joined(sentences)
-        mentions = [(starts[first], ends[end - 1], label)
-                    for (starts, ends), sentence in zip(offsets, sentences, strict=True)
-                    for first, end, label in sentence.chunks]
+            mentions = self._joined(sentences)
         self.problems += self.mapper.take_problems()
         self.meta = {}
         return gold_document(ident, text, mentions, self.annotation)
 
     @staticmethod
-    def _joined(sentences: list[_Sentence]) -> list[tuple[list[int], list[int]]]:
+    def _joined(sentences: list[_Sentence]) -> list[tuple[int, int, str]]:
+        """Mention offsets in the joined text (tokens by a space, sentences by a newline); the sums of token
+        lengths run in C (``map``, ``accumulate``), the rest only per mention."""
         out, base = [], 0
         for s in sentences:
+            lengths = list(map(len, s.tokens))
             if s.chunks:
-                ends = list(accumulate((len(t) + 1 for t in s.tokens), initial=base - 1))[1:]
-                starts = [e - len(t) for e, t in zip(ends, s.tokens)]
-                out.append((starts, ends))
-            else:
-                out.append(([], []))
-            base += sum(len(t) for t in s.tokens) + len(s.tokens)
+                ends = list(accumulate(lengths))  # ends[k] + k: end of token k in the sentence
+                for first, end, label in s.chunks:
+                    start = base + (ends[first - 1] + first if first else 0)
+                    out.append((start, base + ends[end - 1] + end - 1, label))
+            base += sum(lengths) + len(lengths)
         return out
 
     def _locate(self, text: str, sentences: list[_Sentence]) -> list[tuple[list[int], list[int]]]:
@@ -152,66 +190,121 @@ class _Reader:
 
     def read(self) -> Iterator[Annotated]:
         with open_input(self.path, "a CoNLL file") as handle:
-            yield from self._lines(handle)
+            try:
+                yield from self._read(handle)
+            except UnicodeDecodeError:
+                raise InputFailed([Problem(str(self.path), "not UTF-8 text")]) from None
         if self.problems:
             raise InputFailed(self.problems)
 
-    def _lines(self, handle: Iterable[str]) -> Iterator[Annotated]:
-        per_doc = self.options.doc_sentences
-        docstart: bool | None = None  # does the file mark documents with -DOCSTART-?
-        nested, sentences = self.options.nested, []
-        tokens: list[str] = []
-        tags: list[tuple[int, str]] = []
-        first = 0
-        lineno = 0
-        for lineno, line in enumerate(handle, start=1):
-            parts = line.split()
-            if parts and parts[0] != DOCSTART and not (parts[0] == "#" and len(parts) > 2 and parts[2] == "="):
-                if not tokens:
-                    first = lineno
-                    if docstart is None:
-                        docstart = False
-                if nested:
-                    if len(parts) < 2:
-                        self.problem(lineno, f"line has {len(parts)} column: a token and at least one tag expected")
-                        continue
-                    tags += [(len(tokens), tag) for tag in parts[1:] if tag != "O"]
-                else:
-                    if len(parts) != self.columns:
-                        if self.columns:
-                            self.problem(lineno, f"line has {len(parts)} columns; the file's first token line has "
-                                                 f"{self.columns}")
-                            continue
-                        if len(parts) < 2:
-                            self.problem(lineno, "line has 1 column: a token and its tag expected")
-                            continue
-                        self.columns = len(parts)
-                    if parts[-1] != "O":
-                        tags.append((len(tokens), parts[-1]))
-                tokens.append(parts[0])
-                continue
-            if tokens:
-                sentences.append(self.sentence(first, tokens, tags))
-                tokens, tags = [], []
-            if parts and parts[0] == "#":
-                self.comment(line.rstrip("\n"), lineno)
-                continue
-            starts_doc = bool(parts)  # a -DOCSTART- line
-            if starts_doc and docstart is None:
-                docstart = True
-            if sentences and (starts_doc or (not docstart and per_doc is None)
-                              or (per_doc is not None and len(sentences) >= per_doc)):
-                yield self.document(sentences)
-                sentences = []
+    def _read(self, handle: IO[str]) -> Iterator[Annotated]:
+        lineno, read = 0, False
+        for lineno, block, newlines, final in _blocks(handle):
+            read = True
+            sentence = self._fast(lineno, block, newlines)
+            if sentence is not None:
+                self.sentences.append(sentence)
+            else:
+                for i, line in enumerate(block.split("\n")):
+                    done = self._line(lineno + i, line)
+                    if done is not None:
+                        yield done
+            if not final:  # the blank line after the block
+                done = self._boundary(lineno + newlines + 1, [], "")
+                if done is not None:
+                    yield done
             if len(self.problems) > 10 * MAX_LISTED:
                 self.problem(lineno, "too many problems; the rest of the file was not read")
                 return
-        if tokens:
-            sentences.append(self.sentence(first, tokens, tags))
-        if sentences:
-            yield self.document(sentences)
-        if not lineno:
+        if self.tokens:
+            self.sentences.append(self.sentence(self.last_line + 1 - len(self.tokens), self.tokens, self.tags))
+        if self.sentences:
+            yield self.document(self.sentences)
+        if not read:
             self.problems.append(Problem(str(self.path), "empty file: no tokens"))
+
+    def _fast(self, lineno: int, block: str, newlines: int) -> _Sentence | None:
+        """A block of flat token lines of the file's width as one sentence, split in C; None when the block is
+        anything else (the first, a nested file, -DOCSTART-, comments, a line of another width)."""
+        width = self.columns
+        if width < 2 or not block or block[0] == "#" or DOCSTART in block or "\n#" in block:
+            return None
+        parts = block.split()
+        if len(parts) != width * (newlines + 1):
+            return None
+        tags = parts[width - 1::width]
+        marked = list(compress(count(), map(_NOT_O, tags)))
+        self.last_line = lineno + newlines
+        return self.sentence(lineno, parts[0::width], [(i, tags[i]) for i in marked])
+
+    def _line(self, lineno: int, line: str) -> Annotated | None:
+        self.last_line = lineno
+        parts = line.split()
+        if parts and parts[0] != DOCSTART and not (parts[0] == "#" and len(parts) > 2 and parts[2] == "="):
+            self._token_line(parts, lineno)
+            return None
+        return self._boundary(lineno, parts, line)
+
+    def _boundary(self, lineno: int, parts: list[str], line: str) -> Annotated | None:
+        """A blank, ``-DOCSTART-`` or comment line: the sentence ends; a document may end too."""
+        if self.tokens:  # token lines are consecutive: the sentence began len(tokens) lines ago
+            self.sentences.append(self.sentence(lineno - len(self.tokens), self.tokens, self.tags))
+            self.tokens, self.tags = [], []
+        if parts and parts[0] == "#":
+            self.comment(line.rstrip("\r\n"), lineno)
+            return None
+        starts_doc = bool(parts)  # a -DOCSTART- line
+        if starts_doc and self.docstart is None:
+            self.docstart = True
+        per_doc = self.options.doc_sentences
+        if self.sentences and (starts_doc or (not self.docstart and per_doc is None)
+                               or (per_doc is not None and len(self.sentences) >= per_doc)):
+            sentences, self.sentences = self.sentences, []
+            return self.document(sentences)
+        return None
+
+    def _token_line(self, parts: list[str], lineno: int) -> None:
+        """A token line read line by line: the file's first, a nested one, or one with the wrong columns.
+        The token is kept even on a bad line, so that later tokens keep their line numbers."""
+        tokens, tags = self.tokens, self.tags
+        if self.docstart is None:
+            self.docstart = False
+        if self.options.nested:
+            if len(parts) < 2:
+                self.problem(lineno, "line has 1 column: a token and at least one tag expected")
+            tags += [(len(tokens), tag) for tag in parts[1:] if tag != "O"]
+        elif len(parts) == self.columns or (self.columns == -1 and len(parts) >= 2):
+            self.columns = len(parts)
+            if parts[-1] != "O":
+                tags.append((len(tokens), parts[-1]))
+        elif len(parts) < 2:
+            self.problem(lineno, "line has 1 column: a token and its tag expected")
+        else:
+            self.problem(lineno, f"line has {len(parts)} columns; the file's first token line has {self.columns}")
+        tokens.append(parts[0])
+
+
+_NOT_O = "O".__ne__
+CHUNK = 1 << 20
+
+
+def _blocks(handle: IO[str]) -> Iterator[tuple[int, str, int, bool]]:
+    """(first line number, text, its newlines, is it the last) of the blocks between blank lines, read 1 MiB
+    at a time."""
+    lineno, rest = 1, ""
+    while chunk := handle.read(CHUNK):
+        text = rest + chunk
+        cut = text.rfind("\n\n")
+        if cut < 0:
+            rest = text
+            continue
+        rest = text[cut + 2:]
+        for block in text[:cut].split("\n\n"):
+            newlines = block.count("\n")
+            yield lineno, block, newlines, False
+            lineno += newlines + 2
+    if rest:
+        yield lineno, rest, rest.count("\n"), True
 
 
 def read_conll(path: Path, options: ConllOptions, mapper: LabelMapper, report: Report,
@@ -220,77 +313,3 @@ def read_conll(path: Path, options: ConllOptions, mapper: LabelMapper, report: R
     return _Reader(path, options, mapper, report, annotation).read()
 
 
-@dataclass(frozen=True)
-class ConllWriteOptions:
-    scheme: str = "iob2"
-    nested: bool = False  # multi-tag lines (one IOB2 layer per type) instead of one tag
-    layer: int = 0  # flat: the nesting layer written (0 = outermost)
-    text_comments: bool = False  # '# id =' and '# text =' before each document
-    cut_all: bool = False  # cut tokens at every mention's boundaries, not only the written ones (layer files)
-
-
-def conll_lines(docs: Iterable[Annotated], options: ConllWriteOptions, report: Report) -> Iterator[str]:
-    """The CoNLL text of ``docs``, one document at a time; what the format cannot hold is counted."""
-    for doc in docs:
-        mentions = _writable(doc, options, report)
-        tokens = tokenize(doc.text, list(doc.entities) if options.cut_all else mentions)
-        chunks, lost = token_chunks(tokens, mentions)
-        for m in lost:
-            report.cannot_hold("mention across a line break or whitespace at its edge", f"{doc.id} {m.id}")
-        parts = [f"{DOCSTART} O\n"]
-        if options.text_comments:
-            parts.append(f"# id = {doc.id}\n# text = {json.dumps(doc.text, ensure_ascii=False)}\n")
-        for s, sentence in enumerate(tokens.sentences):
-            words = tokens.words(s)
-            if options.nested:
-                columns = _multi_tags(chunks[s], len(words))
-            else:
-                columns = [[t] for t in encode(sorted((f, e, m.label) for f, e, m in chunks[s]), len(words),
-                                               options.scheme)]
-            parts.append("\n" + "".join(f"{w} {' '.join(c)}\n" for w, c in zip(words, columns)))
-        yield "".join(parts) + "\n"
-
-
-def _writable(doc: Annotated, options: ConllWriteOptions, report: Report) -> list[Mention]:
-    if doc.claims:
-        report.cannot_hold("claims (token tags hold entity mentions only)", doc.id, len(doc.claims))
-    for m in doc.entities:
-        if m.entity is not None:
-            report.unrepresentable["coreference clusters (mentions kept, cluster ids dropped)"] += 1
-    if options.nested:
-        kept, refused = type_layers(list(doc.entities))
-        for m in refused:
-            report.cannot_hold("mention overlapping another of its own type (one layer per type)",
-                               f"{doc.id} {m.id} {m.text!r}")
-        return kept
-    layers = nesting_layers(list(doc.entities))
-    for depth, layer in enumerate(layers):
-        if depth != options.layer:
-            for m in layer:
-                report.cannot_hold(f"mention of nesting layer {depth} (layer {options.layer} written)",
-                                   f"{doc.id} {m.id} {m.text!r}")
-    return layers[options.layer] if options.layer < len(layers) else []
-
-
-def _multi_tags(chunks: list[tuple[int, int, Mention]], length: int) -> list[list[str]]:
-    """Per token, the IOB2 tag of every mention over it, outer (earlier, longer) mentions first."""
-    columns: list[list[str]] = [[] for _ in range(length)]
-    for first, end, m in sorted(chunks, key=lambda c: (c[0], -c[1], c[2].label)):
-        columns[first].append(f"B-{m.label}")
-        for i in range(first + 1, end):
-            columns[i].append(f"I-{m.label}")
-    return [c or ["O"] for c in columns]
-
-
-def layer_count(docs: Iterable[Annotated]) -> int:
-    """How many nesting layers the documents' mentions have (at least 1)."""
-    return max([len(nesting_layers(list(d.entities))) for d in docs] + [1])
-
-
-def check_scheme(name: str) -> str:
-    from annotation.formats.tags import scheme_name
-
-    try:
-        return scheme_name(name)
-    except ValueError as exc:
-        raise KhabarError(str(exc)) from None

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from annotation.errors import KhabarError
 from annotation.formats.clitics import strip_proclitics
-from annotation.formats.conll import ConllOptions, ConllWriteOptions, conll_lines, layer_count, read_conll
+from annotation.formats.conll import ConllOptions, read_conll
+from annotation.formats.conll_out import ConllWriteOptions, conll_lines, layer_count
 from annotation.formats.gold_files import SPLIT_NAMES, gold_lines, read_gold_lines, split_of, write_gold_folder_converted
 from annotation.formats.guess import Source, expand, guess_format, guess_tags
 from annotation.formats.report import InputFailed, LabelMapper, Report, converted_annotation
