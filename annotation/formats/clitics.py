@@ -38,16 +38,18 @@ def proclitic_length(word: str, vocabulary: set[str]) -> int | None:
 
 
 def strip_proclitics(doc: Annotated) -> tuple[Annotated, int, int]:
-    """``doc`` with its mentions' proclitics left out; and how many mentions changed, how many were ambiguous."""
+    """``doc`` with its mentions' proclitics left out; and how many mentions changed, how many were ambiguous.
+    Mentions without offsets (an extractor's text-only spans) are left as they are."""
     vocabulary = set(_WORD.findall(doc.text))
     changed = ambiguous = 0
     entities = []
     for m in doc.entities:
-        first = _WORD.match(m.text or "")
+        has_offsets = m.start is not None and m.end is not None
+        first = _WORD.match(doc.text[m.start:m.end] if has_offsets else "")
         cut = proclitic_length(first.group(), vocabulary) if first else 0
         if cut is None:
             ambiguous += 1
-        elif cut and m.start is not None and m.end is not None and m.start + cut < m.end:
+        elif cut and has_offsets and m.start + cut < m.end:
             start = m.start + cut
             m = replace(m, start=start, text=doc.text[start:m.end])
             changed += 1

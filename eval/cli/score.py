@@ -79,6 +79,19 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     console.print(f"signature: {summary['signature']}", soft_wrap=True)
 
 
+def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: dict[str, Any], config: Any) -> None:
+    from annotation.gold.dataset import load_gold
+    from annotation.io import read_predictions
+    from eval.scoring.clitic_gap import SCHEMES, clitic_gap
+
+    gap = clitic_gap(load_gold(gold, split), read_predictions(predictions), summary, config)
+    click.echo(f"clitic boundaries ({gap.moved_gold} gold and {gap.moved_predicted} predicted mention starts "
+               "moved past a proclitic):")
+    for scheme in SCHEMES:
+        before, after = gap.as_scored[scheme], gap.clitic_free[scheme]
+        click.echo(f"  {scheme:<8} F1 {before:.3f} as scored, {after:.3f} clitic-free ({after - before:+.3f})")
+
+
 @click.command("score")
 @click.argument("gold")
 @click.argument("predictions")
@@ -93,8 +106,10 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
+@click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
+                                             "mentions alike: how much of the gap is clitic boundaries alone.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, clitics: bool) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -111,6 +126,8 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
+    if clitics:
+        _print_clitic_gap(gold, predictions, split, run.summary, config)
     if json_out:
         run.write_json(json_out)
         click.echo(f"result: {json_out}")
