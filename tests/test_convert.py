@@ -101,7 +101,8 @@ def test_shipped_gold_to_conll_iob2_and_back_is_identical_for_its_outermost_laye
         assert khabar("convert", GOLD, "--from", "gold", "--to", "conll", "--tags", tags, "--text-comments",
                       "--out", out).exit_code == 0
         back = tmp_path / f"{tags}.jsonl"
-        result = khabar("convert", out / "dev.conll", out / "test.conll", "--from", "conll", "--to", "gold", "--tags", tags,
+        result = khabar("convert", out / "dev.conll", out / "test.conll", "--from", "conll", "--to", "gold",
+                        "--tags", tags,
                         "--out", back)
         assert result.exit_code == 0, result.output
         original = {d.id: d for d in load_gold(GOLD)}
@@ -135,7 +136,8 @@ def test_written_flat_conll_round_trips_byte_for_byte(khabar, tmp_path: Path) ->
         source = tmp_path / f"{scheme}.conll"
         source.write_text("".join(parts), encoding="utf-8")
         gold = tmp_path / f"{scheme}.jsonl"
-        assert khabar("convert", source, "--from", "conll", "--to", "gold", "--tags", scheme, "--out", gold).exit_code == 0
+        assert khabar("convert", source, "--from", "conll", "--to", "gold", "--tags", scheme,
+                      "--out", gold).exit_code == 0
         again = tmp_path / f"{scheme}-again.conll"
         assert khabar("convert", gold, "--from", "gold", "--to", "conll", "--tags", scheme, "--out",
                       again).exit_code == 0
@@ -209,7 +211,8 @@ def test_shipped_gold_to_spacy_and_back_is_identical(khabar, tmp_path: Path) -> 
     out = tmp_path / "spacy"
     assert khabar("convert", GOLD, "--from", "gold", "--to", "spacy", "--out", out).exit_code == 0
     back = tmp_path / "back.jsonl"
-    assert khabar("convert", out / "dev.spacy", out / "test.spacy", "--from", "spacy", "--to", "gold", "--out", back).exit_code == 0
+    assert khabar("convert", out / "dev.spacy", out / "test.spacy", "--from", "spacy", "--to", "gold",
+                  "--out", back).exit_code == 0
     original = {d.id: d for d in load_gold(GOLD)}
     for doc in read_gold(back):  # everything a DocBin holds: text, article fields, mention ids, clusters
         assert doc == replace(original[doc.id], claims=(), article=replace(original[doc.id].article, meta={}))
@@ -227,7 +230,8 @@ def test_written_gold_to_spacy_to_gold_identical_with_odd_whitespace(khabar, tmp
     source = tmp_path / "g.jsonl"
     source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     assert khabar("convert", source, "--from", "gold", "--to", "spacy", "--out", tmp_path / "g.spacy").exit_code == 0
-    assert khabar("convert", tmp_path / "g.spacy", "--from", "spacy", "--to", "gold", "--out", tmp_path / "h.jsonl").exit_code == 0
+    assert khabar("convert", tmp_path / "g.spacy", "--from", "spacy", "--to", "gold",
+                  "--out", tmp_path / "h.jsonl").exit_code == 0
     assert (tmp_path / "h.jsonl").read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
 
 

@@ -89,7 +89,8 @@ def _mention(line: str, text: str, where: str, problems: list[Problem], report: 
     start, end = (int(x) for x in offsets.split())
     problem = span_problem(start, end, len(text))
     if problem is None and text[start:end] != span_text:
-        problem = f"the text at [{start}, {end}) is {text[start:end]!r}, not {span_text!r} (offsets do not match the .txt)"
+        problem = (f"the text at [{start}, {end}) is {text[start:end]!r}, not {span_text!r} "
+                   "(offsets do not match the .txt)")
     if problem:
         problems.append(Problem(where, f"{ident}: {problem}"))
         return None

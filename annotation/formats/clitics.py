@@ -4,15 +4,17 @@
 The rule is the guidelines' (section 4) with the one list of proclitics, :data:`annotation.arabic.PROCLITICS`:
 a mention starts after «لل» (and «ولل», «فلل») fused with the article; otherwise after a proclitic when
 what follows is a word of its own. Names that merely begin with one of these letters («بوتين», «فلسطين»,
-«واشنطن») must not lose it, so a proclitic is taken off only when what is left begins with the article
-«ال» («والرئيس» → «الرئيس») or occurs as a word of its own in the same document («وروسيا» → «روسيا»
-when «روسيا» is written alone somewhere in the article). A mention whose first word starts with a
-proclitic letter but meets neither condition is kept as it is and counted as ambiguous.
+«واشنطن», «وزارة») must not lose it, so a proclitic is taken off only when what is left begins with the
+article «ال» («والرئيس» → «الرئيس») or occurs as a word of its own in the corpus («وقوات» → «قوات» when
+«قوات» is written alone somewhere in the converted inputs; ``khabar convert`` reads them once more for
+that vocabulary). A mention whose first word starts with a proclitic letter but meets neither condition is
+kept as it is and counted as ambiguous.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 from annotation.arabic import PROCLITICS
@@ -37,16 +39,25 @@ def proclitic_length(word: str, vocabulary: set[str]) -> int | None:
     return None if candidates else 0
 
 
-def strip_proclitics(doc: Annotated) -> tuple[Annotated, int, int]:
+def vocabulary(texts: Iterable[str]) -> set[str]:
+    """The words written in ``texts``: what a proclitic may leave behind."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_WORD.findall(text))
+    return words
+
+
+def strip_proclitics(doc: Annotated, words: set[str] | None = None) -> tuple[Annotated, int, int]:
     """``doc`` with its mentions' proclitics left out; and how many mentions changed, how many were ambiguous.
-    Mentions without offsets (an extractor's text-only spans) are left as they are."""
-    vocabulary = set(_WORD.findall(doc.text))
+    ``words`` is the corpus's vocabulary (default: the document's own words). Mentions without offsets
+    (an extractor's text-only spans) are left as they are."""
+    known = words if words is not None else vocabulary([doc.text])
     changed = ambiguous = 0
     entities = []
     for m in doc.entities:
         has_offsets = m.start is not None and m.end is not None
         first = _WORD.match(doc.text[m.start:m.end] if has_offsets else "")
-        cut = proclitic_length(first.group(), vocabulary) if first else 0
+        cut = proclitic_length(first.group(), known) if first else 0
         if cut is None:
             ambiguous += 1
         elif cut and has_offsets and m.start + cut < m.end:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from annotation.errors import KhabarError
-from annotation.formats.clitics import strip_proclitics
+from annotation.formats.clitics import strip_proclitics, vocabulary
 from annotation.formats.conll import ConllOptions, read_conll
 from annotation.formats.conll_out import ConllWriteOptions, conll_lines, layer_count
-from annotation.formats.gold_files import SPLIT_NAMES, gold_lines, read_gold_lines, split_of, write_gold_folder_converted
+from annotation.formats.gold_files import (SPLIT_NAMES, gold_lines, read_gold_lines, split_of,
+                                           write_gold_folder_converted)
 from annotation.formats.guess import Source, expand, guess_format, guess_tags
 from annotation.formats.report import InputFailed, LabelMapper, Report, converted_annotation
 from annotation.io import write_atomic
@@ -77,10 +78,10 @@ def read_source(source: Source, fmt: str, options: ConvertOptions, mapper: Label
 
 
 def _documents(source: Source, fmt: str, options: ConvertOptions, mapper: LabelMapper,
-               report: Report) -> Iterator[Annotated]:
+               report: Report, words: set[str] | None) -> Iterator[Annotated]:
     for doc in read_source(source, fmt, options, mapper, report):
         if options.strip_proclitics:
-            doc, changed, ambiguous = strip_proclitics(doc)
+            doc, changed, ambiguous = strip_proclitics(doc, words)
             report.proclitics_stripped += changed
             report.proclitics_ambiguous += ambiguous
         report.documents += 1
@@ -113,6 +114,7 @@ class _Run:
                 self.report.failed[str(path)] = [Problem(str(path), str(exc))]
         self.sources = [part for s in self.sources for part in self._parts(s)]
         self.collected: dict[str, list[Annotated]] = {}
+        self.words: set[str] | None = None  # the corpus's words, for --strip-proclitics
         self.single = options.target in SUFFIX and out.suffix != "" and not out.is_dir()
         if options.target == "gold" and out.suffix not in ("", ".jsonl"):
             raise KhabarError(f"{out}: a gold output is a .jsonl file or a folder")
@@ -143,7 +145,7 @@ class _Run:
         report = Report()
         self.mapper.report = report
         try:
-            docs = _documents(source, fmt, self.options, self.mapper, report)
+            docs = _documents(source, fmt, self.options, self.mapper, report, self.words)
             if spool is not None:
                 write_atomic(spool, _text_lines(docs, self.options, report, self.options.layer))
             else:
@@ -165,7 +167,22 @@ class _Run:
         return self.options.target in ("gold", "conll", "conll-nested") and self.options.layer is not None \
             and not (self.options.target == "gold" and not self.single)
 
+    def _vocabulary(self) -> set[str]:
+        """The words of every input (a first reading; its problems are reported by the second)."""
+        scratch = Report()
+        mapper = LabelMapper(self.mapper.label_map, self.mapper.labels, scratch)
+        words: set[str] = set()
+        for source in self.sources:
+            try:
+                for doc in read_source(source, source.format, self.options, mapper, scratch):
+                    words |= vocabulary([doc.text])
+            except KhabarError:
+                pass
+        return words
+
     def run(self) -> Report:
+        if self.options.strip_proclitics:
+            self.words = self._vocabulary()
         if self.streamed() and self.single:
             self._into_one_file()
         elif self.streamed():
@@ -197,7 +214,8 @@ class _Run:
             for source in self.sources:
                 docs = self.collected.get(source.name)
                 if docs is not None:
-                    splits.setdefault(source.split or split_of(Path(source.name)) or self.options.split, []).extend(docs)
+                    split = source.split or split_of(Path(source.name)) or self.options.split
+                    splits.setdefault(split, []).extend(docs)
             write_gold_folder_converted(out, splits, self.report, provenance=_provenance(self.sources),
                                         converted={"from": sorted({s.name for s in self.sources}),
                                                    "proclitics": "stripped" if self.options.strip_proclitics

@@ -134,7 +134,8 @@ def _document(row: dict[str, Any], row_number: int, tokens: list[str], sparse: l
         label = mapper(typ, lambda: f"{place} token {first} {tokens[first]!r}")
         if label is not None:
             mentions.append((starts[first], starts[end - 1] + len(tokens[end - 1]), label))
-    ident = str(row["id"]) if row.get("id") not in (None, "") else f"{source.name}-{split_name}-{row_number:05d}"
+    ident = (str(row["id"]) if row.get("id") not in (None, "")
+             else f"{source.path.stem}-{split_name}-{row_number:05d}")
     return gold_document(ident, " ".join(tokens), mentions, annotation)
 
 
