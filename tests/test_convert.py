@@ -262,3 +262,23 @@ def test_layers_of_nested_gold_one_file_each(khabar, tmp_path: Path) -> None:
         assert khabar("convert", tmp_path / name, "--from", "conll", "--to", "gold", "--out", gold).exit_code == 0
         counts.append(sum(len(d.entities) for d in read_gold(gold)))
     assert sum(counts) == sum(len(d.entities) for d in load_gold(GOLD, "test"))
+
+
+def test_gold_to_hugging_face_folder_loads_with_classlabel_names_and_reads_back(khabar, tmp_path: Path) -> None:
+    from datasets import load_dataset
+
+    out = tmp_path / "hf"
+    result = khabar("convert", GOLD, "--from", "gold", "--to", "hf", "--out", out)
+    assert result.exit_code == 0, result.output
+    loaded = load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert set(loaded) == {"validation", "test"}
+    names = loaded["test"].features["ner_tags"].feature.names
+    assert names[:3] == ["O", "B-PERS", "I-PERS"]
+    back = tmp_path / "back.jsonl"
+    assert khabar("convert", out, "--from", "hf", "--to", "gold", "--out", back).exit_code == 0
+    rows = {d.id: d for d in read_gold(back)}
+    original = {d.id: _outermost(d) for d in load_gold(GOLD)}
+    for ident, doc in original.items():  # one row per line of the article: the same mention texts and labels
+        lines = [rows[f"{ident}-{i + 1}"] for i in range(sum(1 for row in rows if row.rsplit("-", 1)[0] == ident))]
+        assert [(m.text, m.label) for row in lines for m in row.entities] == \
+            [(m.text, m.label) for m in sorted(doc.entities, key=lambda m: (m.start, -m.end))]

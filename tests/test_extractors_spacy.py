@@ -97,3 +97,18 @@ def test_a_missing_pipeline_is_a_clear_error(khabar, tmp_path: Path) -> None:
     result = khabar("bench", "--extractor", f"spacy:{tmp_path / 'nothing'}", "--split", "test")
     assert result.exit_code == 1
     assert "cannot load the pipeline" in result.output
+
+
+def test_a_named_span_group_is_read_beside_the_entities(tmp_path: Path) -> None:
+    from spacy.tokens import Doc, Span
+
+    from eval.extractors import get_extractor
+
+    spacy.blank("ar").to_disk(tmp_path / "blank")
+    extractor = get_extractor(f"spacy:{tmp_path / 'blank'}", spans_key="sc", label_map="conll")
+    nlp = spacy.load(tmp_path / "blank")
+    doc = Doc(nlp.vocab, words=["الرئيس", "الروسي", "بوتين"], spaces=[True, True, False])
+    doc.ents = [Span(doc, 2, 3, label="PER")]
+    doc.spans["sc"] = [Span(doc, 0, 2, label="OCC"), Span(doc, 1, 2, label="MISC"), Span(doc, 2, 3, label="PER")]
+    found = sorted((m.start, m.end, m.label, m.text) for m in extractor.mentions(doc))
+    assert found == [(0, 13, "OCC", "الرئيس الروسي"), (14, 19, "PERS", "بوتين")]  # MISC dropped, PER -> PERS once

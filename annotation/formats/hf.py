@@ -177,8 +177,9 @@ def _rows(doc: Annotated, scheme: str, index: dict[str, int], report: Report) ->
             report.cannot_hold(f"mention of nesting layer {depth} (the outermost written)", f"{doc.id} {m.id}")
     if doc.claims:
         report.cannot_hold("claims (token tags hold entity mentions only)", doc.id, len(doc.claims))
-    tokens = tokenize(doc.text, list(doc.entities))
-    chunks, lost = token_chunks(tokens, layers[0] if layers else [])
+    written = layers[0] if layers else []
+    tokens = tokenize(doc.text, written)
+    chunks, lost = token_chunks(tokens, written)
     for m in lost:
         report.cannot_hold("mention across a line break or whitespace at its edge", f"{doc.id} {m.id}")
     for s in range(len(tokens.sentences)):
