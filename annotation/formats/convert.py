@@ -225,8 +225,10 @@ class _Run:
         elif target == "spacy":
             from annotation.formats.spacy_docbin import write_docbin
 
-            for name, docs in self.collected.items():
-                write_docbin(out if self.single else out / f"{name}.spacy", docs, self.report)
+            if self.single:  # one file: every input's documents
+                write_docbin(out, [d for docs in self.collected.values() for d in docs], self.report)
+            for name, docs in self.collected.items() if not self.single else ():
+                write_docbin(out / f"{name}.spacy", docs, self.report)
         elif target == "hf":
             from annotation.formats.hf import write_hf_folder
 
