@@ -39,6 +39,17 @@ def test_every_bad_input_is_named_and_the_rest_of_the_batch_is_converted(khabar,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["columns.conll", "good.conll", "out.jsonl", "strict.conll"]
 
 
+def test_lines_whose_columns_only_add_up_are_still_refused(khabar, tmp_path: Path) -> None:
+    source = _write(tmp_path / "odd.conll", "قال O\n\nبوتين B-PERS\nفي موسكو O\nاليوم\n\nكيم\tB-PERS\n")
+    result = khabar("convert", source, "--from", "conll", "--to", "gold", "--out", tmp_path / "o.jsonl")
+    assert result.exit_code == 1
+    assert f"{source}:4: line has 3 columns; the file's first token line has 2" in result.output
+    assert f"{source}:5: line has 1 column: a token and its tag expected" in result.output
+    tabs = _write(tmp_path / "tabs.conll", "قال\tO\n\nبوتين\tB-PERS\nفي\tO\n\nكيم\tB-PERS\n")
+    assert khabar("convert", tabs, "--from", "conll", "--to", "gold", "--out", tmp_path / "t.jsonl").exit_code == 0
+    assert [m.text for d in read_gold(tmp_path / "t.jsonl") for m in d.entities] == ["بوتين", "كيم"]
+
+
 def test_repair_keeps_the_conlleval_reading_and_lists_each_repair(khabar, tmp_path: Path) -> None:
     source = _write(tmp_path / "a.conll", "في O\nموسكو I-GPE\nو O\nكيم B-PERS\nجونج I-ORG\n")
     result = khabar("convert", source, "--from", "conll", "--to", "gold", "--repair", "--out", tmp_path / "a.jsonl")

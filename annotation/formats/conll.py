@@ -55,6 +55,7 @@ class _Reader:
         self.annotation = annotation
         self.problems: list[Problem] = []
         self.columns = -1  # columns of a flat file, from its first token line (never for a nested one)
+        self.separator = " "  # between the columns of its first token line: a space or a tab
         self.docstart: bool | None = None  # does the file mark documents with -DOCSTART-?
         self._tags: dict[str, tuple[str, str] | None] = {}
         self._labels: dict[str, str | None] = {}
@@ -225,23 +226,28 @@ class _Reader:
 
     def _fast(self, lineno: int, block: str, newlines: int) -> _Sentence | None:
         """A block of flat token lines of the file's width as one sentence, split in C; None when the block is
-        anything else (the first, a nested file, -DOCSTART-, comments, a line of another width)."""
+        anything else (the first, a nested file, -DOCSTART-, comments, a line of another width or spacing).
+        The fields are joined back with the file's separator and compared with the block, so a block is taken
+        here only when every line has exactly the file's columns."""
         width = self.columns
         if width < 2 or not block or block[0] == "#" or DOCSTART in block or "\n#" in block:
             return None
         parts = block.split()
         if len(parts) != width * (newlines + 1):
             return None
-        tags = parts[width - 1::width]
+        fields = [parts[k::width] for k in range(width)]
+        if "\n".join(map(self.separator.join, zip(*fields))) != block:
+            return None
+        tags = fields[-1]
         marked = list(compress(count(), map(_NOT_O, tags)))
         self.last_line = lineno + newlines
-        return self.sentence(lineno, parts[0::width], [(i, tags[i]) for i in marked])
+        return self.sentence(lineno, fields[0], [(i, tags[i]) for i in marked])
 
     def _line(self, lineno: int, line: str) -> Annotated | None:
         self.last_line = lineno
         parts = line.split()
         if parts and parts[0] != DOCSTART and not (parts[0] == "#" and len(parts) > 2 and parts[2] == "="):
-            self._token_line(parts, lineno)
+            self._token_line(parts, lineno, line)
             return None
         return self._boundary(lineno, parts, line)
 
@@ -263,7 +269,7 @@ class _Reader:
             return self.document(sentences)
         return None
 
-    def _token_line(self, parts: list[str], lineno: int) -> None:
+    def _token_line(self, parts: list[str], lineno: int, line: str) -> None:
         """A token line read line by line: the file's first, a nested one, or one with the wrong columns.
         The token is kept even on a bad line, so that later tokens keep their line numbers."""
         tokens, tags = self.tokens, self.tags
@@ -274,7 +280,8 @@ class _Reader:
                 self.problem(lineno, "line has 1 column: a token and at least one tag expected")
             tags += [(len(tokens), tag) for tag in parts[1:] if tag != "O"]
         elif len(parts) == self.columns or (self.columns == -1 and len(parts) >= 2):
-            self.columns = len(parts)
+            if self.columns == -1:
+                self.columns, self.separator = len(parts), "\t" if "\t" in line else " "
             if parts[-1] != "O":
                 tags.append((len(tokens), parts[-1]))
         elif len(parts) < 2:
