@@ -76,7 +76,8 @@ def _table(result: dict[str, Any]) -> Any:
 @click.command("bench")
 @click.option("--extractor", "-e", "spec", default=None, metavar="NAME",
               help=f"A registered name (baseline, oracle, empty, …), cmd:COMMAND, openai:MODEL, hf:MODEL_DIR, "
-                   f"an http(s):// URL, module:function or a predictions file. Default: {DEFAULT_EXTRACTOR}.")
+                   f"spacy:PIPELINE, an http(s):// URL, module:function or a predictions file. "
+                   f"Default: {DEFAULT_EXTRACTOR}.")
 @click.option("--command", "command", default=None, metavar="CMD",
               help="An external command that reads articles as JSON lines and writes predictions (same as "
                    "--extractor 'cmd:CMD'). It runs without a shell.")
