@@ -247,3 +247,23 @@ def test_score_clitics_shows_the_part_of_the_gap_that_is_clitic_boundaries(khaba
     assert "clitic boundaries (2 gold and 0 predicted mention starts moved past a proclitic)" in result.output
     assert "strict   F1 0.600 as scored, 1.000 clitic-free (+0.400)" in result.output
     assert "type     F1 1.000 as scored, 1.000 clitic-free (+0.000)" in result.output
+
+
+def test_a_gold_folder_from_inputs_without_dev_and_test_is_split_by_story(khabar, tmp_path: Path) -> None:
+    from annotation.gold.dataset import load_gold
+
+    corpus = _write(tmp_path / "corpus.conll",
+                    "".join(f"-DOCSTART- O\n\nكلمة{i} O\nبوتين B-PERS\n\n" for i in range(8)))
+    train = _write(tmp_path / "train.conll", "-DOCSTART- O\n\nموسكو B-GPE\n")
+    folder = tmp_path / "gold"
+    result = khabar("convert", corpus, train, "--from", "conll", "--to", "gold", "--out", folder)
+    assert result.exit_code == 0, result.output
+    assert "the inputs give no dev split: their 8 documents were split by story, seeded" in result.output
+    dev, test = load_gold(folder, "dev"), load_gold(folder, "test")
+    assert dev and test and len(dev) + len(test) == 8
+    assert [d.id for d in load_gold(folder, "train")] == ["train-00001"]
+    assert khabar("validate", folder).exit_code == 0
+    from datasets import load_dataset
+
+    loaded = load_dataset(str(folder), cache_dir=str(tmp_path / "cache"))
+    assert {s: len(loaded[s]) for s in loaded} == {"train": 1, "dev": len(dev), "test": len(test)}
