@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from annotation.gold.dataset import SPLITS, split_by_group, write_gold_folder
+from annotation.gold.dataset import split_by_group, write_gold_folder
+from annotation.gold.records import SPLITS
 from annotation.gold.records import fingerprint, gold_record, load_gold
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus

@@ -29,6 +29,7 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
     "score": "eval.cli.score",
     "compare": "eval.cli.compare",
     "bench": "eval.cli.bench",
+    "convert": "eval.cli.convert",
 }
 
 

@@ -59,7 +59,13 @@ def _table(result: dict[str, Any]) -> Any:
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
+    detection = _get(result, "claims.detection") or {}
+    no_gold_claims = not (detection.get("tp", 0) + detection.get("fn", 0))
     for name, path in HEADLINE:
+        if no_gold_claims and path.startswith("claims."):
+            table.add_row(name, "no gold claims", "" if path != "claims.detection.f1" else
+                          f"{detection.get('fp', 0)} predicted")
+            continue
         ci = _get(result, path + "_ci")
         table.add_row(name, _number(_get(result, path)),
                       f"[{_number(ci[0])}, {_number(ci[1])}]" if isinstance(ci, list | tuple) else "")

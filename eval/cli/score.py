@@ -49,7 +49,9 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         console.print(table)
     claims = summary.get("claims", {})
     detection = claims.get("detection", {})
-    if any(detection.get(k) for k in ("tp", "fp", "fn")):
+    if detection.get("fp") and not (detection.get("tp") or detection.get("fn")):
+        console.print(f"claims: no gold claims ({detection['fp']} predicted claim(s) not scored against any)")
+    elif any(detection.get(k) for k in ("tp", "fp", "fn")):
         iou = summary.get("config", {}).get("iou", DEFAULT_CLAIM_IOU)
         table = Table(title="Claims", title_justify="left")
         for col in ("measure", "precision", "recall", "score [95% CI]", "counts"):
@@ -76,6 +78,19 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     console.print(f"signature: {summary['signature']}", soft_wrap=True)
 
 
+def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: dict[str, Any], config: Any) -> None:
+    from annotation.gold.records import load_gold
+    from annotation.io import read_predictions
+    from eval.scoring.clitic_gap import SCHEMES, clitic_gap
+
+    gap = clitic_gap(load_gold(gold, split), read_predictions(predictions), summary, config)
+    click.echo(f"clitic boundaries ({gap.moved_gold} gold and {gap.moved_predicted} predicted mention starts "
+               "moved past a proclitic):")
+    for scheme in SCHEMES:
+        before, after = gap.as_scored[scheme], gap.clitic_free[scheme]
+        click.echo(f"  {scheme:<8} F1 {before:.3f} as scored, {after:.3f} clitic-free ({after - before:+.3f})")
+
+
 @click.command("score")
 @click.argument("gold")
 @click.argument("predictions")
@@ -83,15 +98,17 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
 @click.option("--split", help="With a gold folder: the split to score (dev, test); default: every split.")
 @click.option("--iou", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_CLAIM_IOU, show_default=True,
               help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
-@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, or a JSON file "
+@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
                                   "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
+@click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
+                                             "mentions alike: how much of the gap is clitic boundaries alone.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, clitics: bool) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -108,6 +125,8 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
+    if clitics:
+        _print_clitic_gap(gold, predictions, split, run.summary, config)
     if json_out:
         run.write_json(json_out)
         click.echo(f"result: {json_out}")

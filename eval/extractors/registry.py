@@ -20,7 +20,7 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from eval.extractors.base import Extractor
-from eval.extractors.targets import (HF_TOKEN_CLASSIFICATION, OPENAI_CHAT, from_spec, instantiate, load_target,
+from eval.extractors.targets import (HF_TOKEN_CLASSIFICATION, OPENAI_CHAT, SPACY_PIPELINE, from_spec, instantiate, load_target,
                                      spec_usages)
 
 ENTRY_POINT_GROUP = "khabar.extractors"
@@ -91,6 +91,7 @@ REGISTRY.register("oracle", "eval.extractors.sanity:OracleExtractor")
 REGISTRY.register("empty", "eval.extractors.sanity:EmptyExtractor")
 REGISTRY.register("openai", OPENAI_CHAT)
 REGISTRY.register("hf", HF_TOKEN_CLASSIFICATION)
+REGISTRY.register("spacy", SPACY_PIPELINE)
 
 
 def register_extractor(name: str, target: Target) -> None:

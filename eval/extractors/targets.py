@@ -7,6 +7,7 @@ first; otherwise the first row of :data:`SPEC_KINDS` that claims the spec builds
 ``cmd:COMMAND``      an external command, JSON lines in and out (``adapters/command.py``)
 ``openai:MODEL``     an OpenAI-compatible chat endpoint (``adapters/openai_chat.py``)
 ``hf:MODEL_DIR``     a local Hugging Face token-classification model (``adapters/hf.py``)
+``spacy:PIPELINE``   a spaCy pipeline, a folder or an installed package (``adapters/spacy.py``)
 ``http(s)://…``      a prediction service (``adapters/http.py``)
 ``module:function``  a Python function, extractor class or object (``adapters/python_callable.py``)
 a file path          a predictions file made earlier (``adapters/predictions_file.py``)
@@ -44,6 +45,7 @@ from eval.extractors.base import Extractor
 
 OPENAI_CHAT = "eval.extractors.adapters.openai_chat:OpenAIChatExtractor"
 HF_TOKEN_CLASSIFICATION = "eval.extractors.adapters.hf:TokenClassificationExtractor"
+SPACY_PIPELINE = "eval.extractors.adapters.spacy:SpacyExtractor"
 MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
@@ -116,6 +118,7 @@ SPEC_KINDS: list[SpecKind] = [
     prefixed("cmd:", "eval.extractors.adapters.command:CommandExtractor", "cmd:COMMAND"),
     prefixed("openai:", OPENAI_CHAT, "openai:MODEL", keyword="model"),
     prefixed("hf:", HF_TOKEN_CLASSIFICATION, "hf:MODEL_DIR", keyword="model"),
+    prefixed("spacy:", SPACY_PIPELINE, "spacy:PIPELINE", keyword="model"),
     SpecKind("an http(s):// URL", "eval.extractors.adapters.http:HttpExtractor", _url),
     SpecKind("module:function", "eval.extractors.adapters.python_callable:from_target", _module_attr),
     SpecKind("a predictions file", "eval.extractors.adapters.predictions_file:PredictionsFile", _file),
