@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.labelstudio.convert import annotation_to_record, article_task, predictions_to_results
+from annotation.labelstudio.annotations import annotation_to_record
 from annotation.labelstudio.config import (CLAIM_PARTS, ENTITIES, check_config, config_vocabulary, instructions,
                                  label_config, vocabulary)
 from annotation.labelstudio.importer import import_export, import_file
 from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.labelstudio.offsets import OffsetResolver
+from annotation.labelstudio.tasks import article_task, predictions_to_results
 from annotation.scheme import load_scheme
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "labelstudio"
@@ -206,7 +207,7 @@ def test_unaligned_spans_are_left_out():
     ("قال بوتين", 4, 9, "كيم", "does not match the text at [4, 9): 'بوتين'"),
     ("قال بوتين", 4, 90, "بوتين", "does not match the text at [4, 90): nothing"),
     ("قال بوتين", 4, 90, None, "outside the text"),
-    ("قال بوتين", 5, 5, None, "outside the text (length 9) or empty"),
+    ("قال بوتين", 5, 5, None, "offsets [5, 5) are inverted or empty"),
     ("قال بوتين", "4", 9, "بوتين", "no integer start/end"),
 ])
 def test_offsets_are_checked_and_repaired_only_when_unambiguous(text, start, end, value, expected):
@@ -263,9 +264,9 @@ def test_bad_items_are_quarantined_and_the_rest_imported(extra, problems):
     art = Article(id="a1", text=TEXT)
     result = BASE + extra + [_rel("q1", "c1", "cue"), _choice("c1", "check_worthy", "true")]
     record, found, _ = annotation_to_record(art, {"id": 1, "task": 1, "completed_by": 1, "result": result})
-    assert [p.region for p in found] == [region for region, _ in problems]
+    assert [p.where for p in found] == [f"task 1 annotation 1 region {region}" for region, _ in problems]
     for problem, (_, reason) in zip(found, problems):
-        assert reason in problem.reason
+        assert reason in problem.message
     kept = {m.id for m in record.entities}
     assert {"m2"} <= kept and [c.id for c in record.claims] == ["c1"]
     assert record.claims[0].cue == Span(*_se("ذكرت"), "ذكرت")  # drawn from the CUE to the claim: still the cue

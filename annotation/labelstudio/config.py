@@ -22,6 +22,7 @@ ENTITIES = "entities"         # Labels control of the entity labels
 CLAIM_PARTS = "claim_parts"   # Labels control of CLAIM, SOURCE, CUE
 RELATIONS = "relations"       # pseudo control name of the relation labels (relations have no from_name)
 CLAIM, SOURCE, CUE = "CLAIM", "SOURCE", "CUE"
+ROLE_SOURCE, ROLE_CUE, ROLE_VIA, ROLE_SAME = "source", "cue", "via", "same"   # relation labels
 ROOT_STYLE = "direction: rtl; text-align: right;"
 DEFAULT_GUIDELINES = DATA_DIR / "guidelines.md"
 

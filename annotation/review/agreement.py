@@ -74,7 +74,6 @@ from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nomina
 from annotation.scheme import Scheme, load_scheme
 
 CLAIM_IOU = DEFAULT_CLAIM_IOU
-ATTRIBUTES = ("attribution", "claim_type", "check_worthy")
 KINDS = ("missing_mention", "extra_mention", "label_difference", "boundary_difference",
          "missing_claim", "extra_claim", "claim_boundary_difference", "source_difference",
          "cue_difference", "via_difference", "attribute_difference")
@@ -167,9 +166,13 @@ class PairResult:
 
 
 def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *,
-            claim_iou: float = CLAIM_IOU, attributes: Sequence[str] = ATTRIBUTES,
+            claim_iou: float = CLAIM_IOU, attributes: Sequence[str] | None = None,
             tasks: Sequence[str] = ()) -> PairResult:
-    """Compare annotator a (the reference) with annotator b on one article."""
+    """Compare annotator a (the reference) with annotator b on one article.
+
+    ``attributes``: the claim attributes compared (default: every attribute of the scheme)."""
+    if attributes is None:
+        attributes = tuple(attr.name for attr in load_scheme().attributes)
     out = PairResult(attributes={attr: ([], []) for attr in attributes})
     c = out.counts
 

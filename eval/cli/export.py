@@ -19,7 +19,7 @@ from annotation.model import Article
 def pre_annotations(articles: Sequence[Article], spec: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Article id -> Label Studio prediction (model_version "<name>@<version>") from extractor ``spec``
     (a registered name or a predictions file, see ``eval.extractors.get_extractor``), and notes to print."""
-    from annotation.labelstudio.convert import prediction_payload, predictions_to_results
+    from annotation.labelstudio.tasks import prediction_payload, predictions_to_results
     from annotation.scheme import load_scheme
     from eval.inputs.alignment import AlignReport, align_prediction
     from eval.extractors import get_extractor, run_extractor
@@ -72,7 +72,7 @@ def export_cmd(articles: Path, tasks_file: Path | None, project: str | None, url
     project gets the labeling config generated from the scheme and the guidelines as instructions.
     """
     from annotation.io import read_articles
-    from annotation.labelstudio.convert import article_task
+    from annotation.labelstudio.tasks import article_task
 
     if tasks_file is None and project is None:
         raise click.UsageError("give --tasks FILE and/or --project TITLE")
