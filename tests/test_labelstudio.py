@@ -591,3 +591,31 @@ def test_slow_and_down_servers_are_one_clear_message(khabar, silent_server, tmp_
         assert result.exit_code == 1 and message in result.output, result.output
         assert "k" * 40 not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_annotation_deleted_in_label_studio_leaves_the_records(tmp_path):
+    tasks = sample("export_snapshot_full.json")
+    import_export(encode(tasks), tmp_path, where="x.json")
+    later = copy.deepcopy(tasks)
+    del later[0]["annotations"][1]                      # annotation 2, deleted in the UI
+    later = [t for t in later if t["id"] != 3]          # task 3: its only annotation (4) deleted, the task left out
+    report = import_export(encode(later), tmp_path, where="y.json")
+    assert report.deleted == 2 and (report.added, report.updated, report.unchanged) == (0, 0, 2)
+    assert "2 removed (annotation deleted in Label Studio)" in report.summary()[1]
+    assert sorted(_by_annotation(tmp_path)) == [1, 3]
+    again = import_export(encode(later), tmp_path, where="y.json")
+    assert again.deleted == 0 and sorted(_by_annotation(tmp_path)) == [1, 3]
+
+
+@pytest.mark.parametrize("attribution, source, reason", [
+    ("none", True, "attribution 'none' but the claim has a source"),
+    ("direct_quote", False, "attribution 'direct_quote' but no source"),
+])
+def test_a_claim_that_breaks_the_scheme_is_quarantined_at_import(attribution, source, reason):
+    art = Article(id="a1", text=TEXT)
+    result = BASE + [_choice("c1", "attribution", attribution), _rel("q1", "c1", "cue")]
+    if source:
+        result.append(_rel("c1", "m1", "source"))
+    record, found, _ = annotation_to_record(art, {"id": 7, "task": 3, "completed_by": 1, "result": result})
+    assert [(p.where, p.message) for p in found] == [("task 3 annotation 7 region c1", reason)]
+    assert record.claims == () and {m.id for m in record.entities} == {"m1", "m2"}

@@ -171,3 +171,37 @@ def test_overlap_of_an_existing_project_can_be_changed(team, label_studio, tmp_p
     assert (pid, created) == (team["project"].id, False) and project_overlap(server, pid) == 2
     ensure_project(server, PROJECT, overlap=3)
     assert project_overlap(server, pid) == 3
+
+
+@pytest.fixture(scope="module")
+def imported(team) -> dict[str, Any]:
+    out = team["folder"] / "records"
+    result = run("import", "--project", PROJECT, "--out", out, env=team["env"])
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {"out": out, "result": result, "records": records}
+
+
+def test_a_claim_with_attribution_none_and_a_source_is_quarantined_at_import(imported):
+    result = imported["result"]
+    assert result.exit_code == 1 and "1 item(s) quarantined" in result.output
+    quarantine = [json.loads(line) for line in (imported["out"] / "quarantine.jsonl").read_text("utf-8").splitlines()]
+    assert [(q["article"], q["annotator"], q["region"], q["reason"]) for q in quarantine] == [
+        ("p", ANNOTATORS[2], "c1", "attribution 'none' but the claim has a source")]
+    assert f"task {quarantine[0]['task']} annotation {quarantine[0]['annotation']} ({ANNOTATORS[2]}) region c1" \
+        in result.output
+    bad = next(r for r in imported["records"] if r["id"] == "p" and r["annotation"]["annotator"] == ANNOTATORS[2])
+    assert bad["claims"] == [] and len(bad["entities"]) == 3
+    assert len(imported["records"]) == 9
+
+
+def test_an_annotation_deleted_in_label_studio_disappears_from_the_records(team, imported, tmp_path):
+    import shutil
+
+    out = tmp_path / "records"
+    shutil.copytree(imported["out"], out)
+    gone = next(r for r in imported["records"] if r["id"] == "s" and r["annotation"]["annotator"] == ANNOTATORS[1])
+    team["sdk"].annotations.delete(id=gone["annotation"]["annotation_id"])
+    result = run("import", "--project", PROJECT, "--out", out, env=team["env"])
+    assert "1 removed (annotation deleted in Label Studio)" in result.output, result.output
+    left = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(left) == 8 and gone["annotation"]["annotation_id"] not in {r["annotation"]["annotation_id"] for r in left}

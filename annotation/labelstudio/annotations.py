@@ -13,11 +13,13 @@ had to leave out: they go to the quarantine. The export side is :mod:`annotation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.gold.validation import validate_document
 from annotation.labelstudio.config import CLAIM, CUE, ENTITIES, ROLE_CUE, ROLE_SAME, ROLE_SOURCE, ROLE_VIA, SOURCE, TEXT
 from annotation.labelstudio.offsets import OffsetResolver
 from annotation.model import Annotated, Article, Claim, Mention, Span
@@ -25,6 +27,10 @@ from annotation.scheme import Scheme, load_scheme
 from annotation.spans import Problem
 
 JSON = dict[str, Any]
+_ITEM = re.compile(r" (entities|claims)\[(\d+)\] ")
+# an annotator may leave an attribute open (adjudication takes the others' value); every other
+# problem of the gold validation makes the item unusable
+_TOLERATED = ("missing attribute",)
 
 
 def annotator_of(annotation: Mapping[str, Any]) -> str:
@@ -258,4 +264,23 @@ def annotation_to_record(article: Article, annotation: JSON, scheme: Scheme | No
         "updated_at": annotation.get("updated_at"),
     })
     repairs = sorted(f"{r.id}: {r.repaired}" for r in regions.values() if r.repaired)
-    return record, quarantine.problems, repairs
+    return _validated(record, scheme, quarantine), quarantine.problems, repairs
+
+
+def _validated(record: Annotated, scheme: Scheme, quarantine: _Quarantine) -> Annotated:
+    """The record without the mentions and claims the gold validation refuses (each quarantined):
+    a record that reaches agreement and adjudication already obeys the scheme."""
+    bad: dict[str, set[int]] = {"entities": set(), "claims": set()}
+    for problem in validate_document(record, scheme):
+        found = _ITEM.search(f"{problem.where} ")
+        if found is None or problem.message.startswith(_TOLERATED):
+            continue
+        kind, index = found.group(1), int(found.group(2))
+        item = (record.entities if kind == "entities" else record.claims)[index]
+        part = problem.where[found.end():].partition(") ")[2]      # "source", "via[0]"… or ""
+        quarantine.add(str(item.id), f"{part + ': ' if part else ''}{problem.message}")
+        bad[kind].add(index)
+    if not any(bad.values()):
+        return record
+    return replace(record, entities=tuple(m for i, m in enumerate(record.entities) if i not in bad["entities"]),
+                   claims=tuple(c for i, c in enumerate(record.claims) if i not in bad["claims"]))

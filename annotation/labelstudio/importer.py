@@ -9,7 +9,11 @@ The folder (``--out DIR``) holds:
 Only full JSON exports are accepted (JSON_MIN and CSV lose relations and per-region attributes).
 An export made with another labeling config (a control, label, choice or relation the scheme does
 not have) is refused as a whole. Importing the same export twice changes nothing; a newer export
-replaces a record only when the annotation's ``updated_at`` is newer. Files are written atomically.
+replaces a record only when the annotation's ``updated_at`` is newer. An export is the whole state
+of its project: a record (or quarantine entry) whose annotation it no longer holds was deleted in
+Label Studio and is removed (counted). Every record is re-validated against the scheme on the way
+in (``annotation.gold.validation``): a claim it refuses is quarantined, not kept. Files are written
+atomically.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class ImportReport:
     unchanged: int = 0
     stale: int = 0       # older than the record already imported
     removed: int = 0     # records whose annotation is now cancelled
+    deleted: int = 0     # records whose annotation is no longer in the project
     quarantined: list[JSON] = field(default_factory=list)   # entries of this export
     repairs: list[str] = field(default_factory=list)
 
@@ -60,7 +65,8 @@ class ImportReport:
                  f"({self.cancelled} cancelled, not imported); raw export kept as {self.raw_path}",
                  f"records: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
                  + (f", {self.stale} older than the imported ones (kept the imported)" if self.stale else "")
-                 + (f", {self.removed} removed (annotation cancelled)" if self.removed else "")]
+                 + (f", {self.removed} removed (annotation cancelled)" if self.removed else "")
+                 + (f", {self.deleted} removed (annotation deleted in Label Studio)" if self.deleted else "")]
         if self.repairs:
             lines.append(f"{len(self.repairs)} region offset(s) repaired: " + "; ".join(self.repairs[:5])
                          + (" …" if len(self.repairs) > 5 else ""))
@@ -266,8 +272,15 @@ class _Import:
         self.report.added += not updated
         self.records[key] = record
 
+    def drop_deleted(self) -> None:
+        """Records of annotations the export no longer has were deleted in Label Studio: they go too."""
+        for key in sorted(set(self.records) - self.seen):
+            del self.records[key]
+            self.report.deleted += 1
+
     def merged_quarantine(self) -> list[JSON]:
-        kept = [e for e in self.quarantine if (e["task"], e["annotation"]) not in self.replaced]
+        kept = [e for e in self.quarantine if (e["task"], e["annotation"]) not in self.replaced
+                and (e["task"], e["annotation"]) in self.seen]
         return sorted(kept + self.new_entries, key=_quarantine_sort)
 
 
@@ -285,6 +298,7 @@ def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | 
     run = _Import(out, where, scheme, report)
     for task in sorted(tasks, key=lambda t: t.get("id") or 0):
         run.task(task)
+    run.drop_deleted()
     quarantine = run.merged_quarantine()
     report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in run.seen]
     if not report.raw_path.exists():

@@ -70,8 +70,10 @@ def import_cmd(export: Path | None, out: Path, url: str | None, project: str | N
     exports are refused: they lose relations and per-region attributes. The raw export is kept
     verbatim (OUT/raw/<sha256>.json); each non-cancelled annotation becomes one record in
     OUT/records.jsonl; regions and relations that cannot be used are listed with their reason in
-    OUT/quarantine.jsonl (and the exit status is then 1). Importing the same export again changes
-    nothing; a newer export updates the annotations whose updated_at is newer.
+    OUT/quarantine.jsonl (and the exit status is then 1), and so is a claim that breaks a rule of
+    the scheme (attribution 'none' with a source…). Importing the same export again changes
+    nothing; a newer export updates the annotations whose updated_at is newer; records of
+    annotations deleted in Label Studio are removed (the export is the project's whole state).
     """
     from annotation.labelstudio.importer import import_export, import_file
 
