@@ -323,7 +323,10 @@ def test_rewritten_real_export_converts(tmp_path):
     one = got[1]
     assert one["id"] == "ar-001" and one["source"] == "news"
     assert one["annotation"] == {"annotator": "admin@example.com", "task": 1, "annotation_id": 1,
-                                 "ground_truth": True, "updated_at": "2026-11-29T04:58:42.521718Z"}
+                                 "ground_truth": True, "updated_at": "2026-11-29T04:58:42.521718Z",
+                                 "project": 1, "lead_time": 42.5}
+    assert got[3]["annotation"]["pre_annotation"] == "baseline-v0"      # made from that model's prediction
+    assert "pre_annotation" not in got[2]["annotation"]
     assert [(e["id"], e["label"], e["start"], e["end"], e["text"], e["entity"]) for e in one["entities"]] == [
         ("e1", "GPE", 6, 20, "كوريا الشمالية", "e1"), ("e2", "DATE", 22, 34, "اليوم الخميس", "e2"),
         ("e3", "PERS", 46, 58, "كيم جونج أون", "e3"), ("e4", "PERS", 82, 96, "فلاديمير بوتين", "e4"),

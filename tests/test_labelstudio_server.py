@@ -138,8 +138,11 @@ def expected_records(ids: dict[str, int], users: dict[str, str], annotations: di
     """The records ``khabar import`` must write for the annotations above (sorted by task, annotation)."""
     def meta(key: str, who: str, truth: bool) -> dict[str, Any]:
         ann = annotations[key]
-        return {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
-                "updated_at": ann["updated_at"]}
+        out = {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
+               "updated_at": ann["updated_at"], "project": ann["project"]}
+        if ann["pre_annotation"]:   # the task had predictions: the annotator saw them as the draft
+            out["pre_annotation"] = ann["pre_annotation"]
+        return out
 
     claim_art, emoji_art = article("t-claim", T), article("t-emoji", E)
     out = {
@@ -244,7 +247,10 @@ def annotated(pushed, sdk) -> dict[str, Any]:
     annotations = {}
     for key, ann in zip(keys, made.values()):
         stamp = ann.updated_at.isoformat()
-        annotations[key] = {"id": ann.id, "task": ann.task,
+        task = next(t for t in tasks.values() if t.id == ann.task)
+        versions = sorted({(p if isinstance(p, dict) else p.model_dump())["model_version"] for p in task.predictions})
+        annotations[key] = {"id": ann.id, "task": ann.task, "project": ann.project,
+                            "pre_annotation": ", ".join(versions) or None,
                             "updated_at": stamp[:-6] + "Z" if stamp.endswith("+00:00") else stamp}
     return {"users": {"admin": admin.email, "second": second.email}, "annotations": annotations}
 

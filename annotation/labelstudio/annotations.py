@@ -238,6 +238,19 @@ class _Builder:
                      via=tuple(self.span(v) for v in via), **dict(attrs))
 
 
+def _provenance(annotation: JSON) -> JSON:
+    """A record's ``annotation``: who, which task and annotation, when; and, when the export has them,
+    the project, the seconds spent (``lead_time``), the pre-annotation model the annotator started
+    from (``pre_annotation``, ``name@version``) and whether it is an adjudicator's decision (``review``)."""
+    out: JSON = {"annotator": annotator_of(annotation), "task": annotation.get("task"),
+                 "annotation_id": annotation.get("id"), "ground_truth": bool(annotation.get("ground_truth")),
+                 "updated_at": annotation.get("updated_at")}
+    for key in ("project", "lead_time", "pre_annotation", "review"):
+        if annotation.get(key) not in (None, ""):
+            out[key] = annotation[key]
+    return out
+
+
 def annotation_to_record(article: Article, annotation: JSON, scheme: Scheme | None = None
                          ) -> tuple[Annotated, list[Problem], list[str]]:
     """One annotation -> (the annotator's record, the problems (left-out items), the repairs made).
@@ -258,11 +271,7 @@ def annotation_to_record(article: Article, annotation: JSON, scheme: Scheme | No
     build = _Builder(article.text, regions, clusters)
     claims = tuple(build.claim(r, links.get(r.id, {}), attrs.get(r.id, {}), quarantine)
                    for r in sorted((r for r in regions.values() if r.label == CLAIM), key=lambda r: (r.start, r.end, r.id)))
-    record = Annotated(article=article, entities=build.entities(), claims=claims, annotation={
-        "annotator": annotator_of(annotation), "task": annotation.get("task"),
-        "annotation_id": annotation.get("id"), "ground_truth": bool(annotation.get("ground_truth")),
-        "updated_at": annotation.get("updated_at"),
-    })
+    record = Annotated(article=article, entities=build.entities(), claims=claims, annotation=_provenance(annotation))
     repairs = sorted(f"{r.id}: {r.repaired}" for r in regions.values() if r.repaired)
     return _validated(record, scheme, quarantine), quarantine.problems, repairs
 

@@ -227,7 +227,8 @@ def push_tasks(server: Server, title: str, tasks: Sequence[JSON], *, scheme: Sch
 
 
 def pull_export(server: Server, title: str, *, scheme: Scheme | None = None, timeout: float | None = None) -> bytes:
-    """The full JSON export of the project (annotators as user objects with their email), as bytes."""
+    """The full JSON export of the project (annotators as user objects with their email, predictions with
+    their model version), as bytes."""
     project = find_project(server, title)
     if project is None:
         raise KhabarError(f"{server.url}: no project titled {title!r}")
@@ -235,7 +236,8 @@ def pull_export(server: Server, title: str, *, scheme: Scheme | None = None, tim
     check_config(project_config(server, pid), scheme or load_scheme(), where=f"{server.url}: project {title!r} (id {pid})")
     exports = server.client.projects.exports
     snapshot = server.call("create an export", exports.create, id=pid, title="khabar import",
-                           serialization_options={"annotations__completed_by": {"only_id": False}})
+                           serialization_options={"annotations__completed_by": {"only_id": False},
+                                                  "predictions": {"only_id": False}})
     deadline = time.monotonic() + (timeout or server.timeout)
     try:
         while True:

@@ -37,6 +37,7 @@ from annotation.spans import Problem
 RECORDS = "records.jsonl"
 QUARANTINE = "quarantine.jsonl"
 RAW = "raw"
+REVIEW_FIELD = "disputes"   # the task data field of a review task (``khabar review push``)
 LOSSY_FORMATS = "JSON_MIN and CSV exports lose relations, cancelled annotations and per-region attributes"
 
 JSON = dict[str, Any]
@@ -200,6 +201,21 @@ def _task_article(task: JSON) -> tuple[Article | None, str | None]:
         return None, str(exc)
 
 
+def _task_facts(task: JSON, annotation: JSON) -> JSON:
+    """What a task says about how its annotation was made: the pre-annotation model the annotator
+    started from (the annotation's ``prediction``, else the task's predictions, which Label Studio
+    shows as the draft), and whether it is a decision of the review project (``khabar review push``)."""
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    if REVIEW_FIELD in data:
+        return {"review": True}
+    own = annotation.get("prediction")
+    if isinstance(own, dict) and own.get("model_version"):
+        return {"pre_annotation": str(own["model_version"])}
+    predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict) and p.get("model_version")]
+    versions = sorted({str(p["model_version"]) for p in predictions})
+    return {"pre_annotation": ", ".join(versions)} if versions else {}
+
+
 class _Import:
     """One export merged into the records and quarantine of a folder."""
 
@@ -218,7 +234,7 @@ class _Import:
             if not isinstance(annotation, dict) or not isinstance(annotation.get("id"), int) \
                     or not isinstance(task.get("id"), int):
                 raise KhabarError(f"{self.where}: task {task.get('id')!r}: an annotation without an integer id")
-            self.annotation(task, article, problem, {**annotation, "task": task["id"]})
+            self.annotation(task, article, problem, {**annotation, "task": task["id"], **_task_facts(task, annotation)})
 
     def is_current(self, key: Key, old: Annotated | None, annotation: JSON, cancelled: bool) -> bool:
         """Is the imported version (record or whole quarantine) at least as new? Counts it."""
