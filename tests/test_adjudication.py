@@ -252,3 +252,15 @@ def test_command_articles(khabar, tmp_path: Path) -> None:
     result = khabar("adjudicate", path, "--out", tmp_path / "h", "--articles", articles)
     assert result.exit_code == 1 and "doc-2 (task 2): no article with this id" in result.stderr
     assert not (tmp_path / "h").exists()
+
+
+def test_sources_that_agreement_counts_as_one_are_one_vote_in_adjudication() -> None:
+    from annotation.review.agreement import agreement_report
+
+    long, short = sp("المتحدث باسم الكرملين ديمتري بيسكوف"), sp("الكرملين ديمتري بيسكوف")   # token IoU 3/5
+    records = [record(A, [], [claim(CONTENT1, long, sp("قال"))]), record(B, [], [claim(CONTENT1, short, sp("قال"))])]
+    assert agreement_report(records)["overall"]["source"]["agreement"] == 1.0
+    result = adjudicate(records, SCHEME)
+    assert [u for u in result.unresolved if u["what"] == "source"] == []
+    (doc,) = result.docs
+    assert doc.claims[0].source.text in (long.text, short.text)

@@ -15,6 +15,9 @@ Per article (task), the first rule that applies decides:
    have both put them in one cluster than not; gold clusters are the connected components.
    A source or intermediate source votes for an entity (its gold cluster) when its span is a
    kept mention, or one of the annotator's mentions of that cluster; otherwise for its span.
+   Sources that agreement counts as the same (``annotation.review.units.sources_agree``: one
+   entity, or token IoU >= 0.5) vote together, so that agreement and adjudication never call
+   one pair of sources an agreement and a tie.
    The span written for a winning entity is the one most of its voters chose (then the
    earliest). A task with one annotator keeps that annotation as it is.
 
@@ -40,7 +43,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotation.review.agreement import CLAIM_IOU, pairing_weight
+from annotation.review.units import CLAIM_IOU, pairing_weight, sources_agree
 from annotation.matching import claim_weight
 from annotation.review.records import ArticleRecords, align, group_articles
 from annotation.errors import KhabarError
@@ -201,6 +204,24 @@ class _Majority:
             return self.mention_key(kept[0]), offsets
         return ("span", span.start, span.end), offsets
 
+    def same_sources(self, members: Mapping[str, Claim], keys: dict[str, tuple[_Key, tuple[int, int]]]
+                     ) -> dict[str, tuple[_Key, tuple[int, int]]]:
+        """Sources that agreement counts as the same (:func:`annotation.review.units.sources_agree`) vote
+        for one value: the one most of them name (then the smallest)."""
+        group = {a: a for a in keys}
+        for a, b in itertools.combinations(sorted(keys), 2):
+            if group[b] == b and keys[a][0] != keys[b][0] and sources_agree(
+                    self.art.records[a], members[a].source, self.art.records[b], members[b].source,
+                    iou=self.claim_iou):
+                group[b] = group[a]
+        out = dict(keys)
+        for root in set(group.values()):
+            names = [a for a in keys if group[a] == root]
+            tally = Counter(keys[a][0] for a in names)
+            winner = min(tally, key=lambda k: (-tally[k], repr(k)))
+            out.update({a: (winner, keys[a][1]) for a in names})
+        return out
+
     def mention_key(self, g: int) -> _Key:
         return ("cluster", self.cluster[g]) if self.cluster[g] is not None else ("mention", g)
 
@@ -233,7 +254,8 @@ class _Majority:
             span = next(iter(members.values()))
             bounds = self.decide("claim", "boundaries", span, {a: (c.start, c.end) for a, c in members.items()},
                                  show=lambda v: f"[{v[0]},{v[1]})")
-            sources = {a: self.role_key(a, c.source) if c.source else (("null",), (0, 0)) for a, c in members.items()}
+            sources = self.same_sources(members, {a: self.role_key(a, c.source) if c.source else (("null",), (0, 0))
+                                                  for a, c in members.items()})
             source = self.decide("claim", "source", span, {a: k for a, (k, _) in sources.items()}, show=self.show_key)
             cue = self.decide("claim", "cue", span,
                               {a: (c.cue.start, c.cue.end) if c.cue else ("null",) for a, c in members.items()},

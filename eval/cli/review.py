@@ -8,9 +8,11 @@ from typing import Any
 
 import click
 
-from annotation.review.agreement import CLAIM_IOU
 from annotation.errors import KhabarError
+from annotation.labelstudio.client import URL_ENV
+from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
+from eval.cli.agreement_tables import FORMATS
 
 UNRESOLVED_NAME = "unresolved.jsonl"
 SHOWN_UNRESOLVED = 20
@@ -20,84 +22,42 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
                              default=None, help="Scheme file (default: data/scheme.json).")
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
-def render_report(report: dict[str, Any]) -> None:
-    """The agreement report as readable text (rich tables) on stdout."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(highlight=False)
-    tasks = report["tasks"]
-    console.print(f"[bold]records: {report['records']}[/]; annotators: {len(report['annotators'])} "
-                  f"({', '.join(report['annotators'])}); tasks: {tasks['total']}, {tasks['compared']} with two "
-                  "annotators or more. "
-                  f"F1 takes the first annotator of a pair as the reference (F1 is symmetric).")
-    attributes = list(report["overall"]["kappa"])
-    table = Table(title="Agreement per pair of annotators")
-    for name in ["pair", "tasks", "entities strict F1", "entities overlap F1", "claims F1", "source agreement"]:
-        table.add_column(name, justify="left" if name == "pair" else "right")
-    for attr in attributes:
-        table.add_column(f"κ {attr}", justify="right")
-
-    def row(name: str, n: str, part: dict[str, Any], kappas: list[str]) -> None:
-        table.add_row(name, n, _num(part["entities"]["strict"]["f1"]), _num(part["entities"]["overlap"]["f1"]),
-                      _num(part["claims"]["f1"]), _num(part["source"]["agreement"]), *kappas)
-
-    for pair in report["pairs"]:
-        row(" / ".join(pair["annotators"]), str(pair["tasks"]), pair, [_num(pair["kappa"][a]["kappa"]) for a in attributes])
-    overall = report["overall"]
-    row("overall (pooled; κ: mean of pairs)", "", overall, [_num(overall["kappa"][a]["mean"]) for a in attributes])
-    console.print(table)
-    if overall["alpha"]:
-        alpha = Table(title="Krippendorff's alpha (nominal) on claims aligned across all annotators")
-        for name in ("attribute", "alpha", "units", "pairable values", "ambiguous units"):
-            alpha.add_column(name, justify="left" if name == "attribute" else "right")
-        for attr, a in overall["alpha"].items():
-            alpha.add_row(attr, _num(a["alpha"]), str(a["units"]), str(a["pairable_values"]), str(a["ambiguous_units"]))
-        console.print(alpha)
-    for task in report["per_task"]:
-        name = f"task {task['id']}" + (f" (Label Studio {', '.join(task['tasks'])})" if task["tasks"] else "")
-        if task["agreement"] == "undefined":
-            console.print(f"{name}: {task['note']}")
-        elif not task["disagreements"]:
-            console.print(f"{name}: no disagreement")
-        else:
-            table = Table(title=f"{name}: {len(task['disagreements'])} disagreements")
-            table.add_column("kind")
-            table.add_column("annotators")
-            table.add_column("detail")
-            for d in task["disagreements"]:
-                table.add_row(d["kind"], " / ".join(d["annotators"]), d["detail"])
-            console.print(table)
-    for note in report["notes"]:
-        console.print(f"note: {note}")
-
-
 @click.command("agreement")
 @records_argument
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Output: rich tables (table), tab-separated sections (tsv) or JSON; auto: tables on a "
+                   "terminal, TSV in a pipe or file.")
+@click.option("--exclude", multiple=True, metavar="ANNOTATOR", help="Leave this annotator out (repeatable).")
+@click.option("--adjudicator", default=None, help="The adjudicator: left out, since agreement is between annotators.")
+@click.option("--url", default=None, help=f"Label Studio server for the task links (default: ${URL_ENV}).")
 @click.option("--claim-iou", type=click.FloatRange(0, 1, min_open=True), default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
-def agreement_cmd(records: Path, json_out: Path | None, claim_iou: float, scheme_path: Path | None) -> None:
-    """Inter-annotator agreement: F1, kappa, alpha and every disagreement.
+def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
+                  url: str | None, claim_iou: float, scheme_path: Path | None) -> None:
+    """Inter-annotator agreement: F1, kappa, alpha, per annotator and per label, and every disputed unit.
 
-    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per pair of annotators and overall: entity F1 (strict, overlap), claim F1, source
-    agreement, Cohen's kappa per claim attribute, Krippendorff's alpha with more than two
-    annotators; then every disagreement, task by task.
+    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per pair of annotators
+    and overall: entity F1 (strict, overlap), claim F1, source agreement, Cohen's kappa per claim
+    attribute, Krippendorff's alpha with more than two annotators; each annotator's figures and
+    progress (tasks done, median lead time); then one row per disputed unit with every annotator's
+    value and the task's page. Review decisions (`khabar review`) are never counted.
     """
+    import os
+
+    from annotation.io import write_atomic
     from annotation.review.agreement import agreement_report
     from annotation.review.records import load_records
-    from annotation.io import write_atomic
+    from eval.cli.agreement_tables import render
 
-    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou)
+    left_out = tuple(exclude) + ((adjudicator,) if adjudicator else ())
+    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou,
+                              exclude=left_out, url=url or os.environ.get(URL_ENV))
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    render_report(report)
+    render(report, fmt)
 
 
 def _provenance(result: Any, records: int, annotators: list[str], adjudicator: str | None) -> str:
