@@ -264,3 +264,34 @@ def test_sources_that_agreement_counts_as_one_are_one_vote_in_adjudication() -> 
     assert [u for u in result.unresolved if u["what"] == "source"] == []
     (doc,) = result.docs
     assert doc.claims[0].source.text in (long.text, short.text)
+
+
+def _tied() -> list[Annotated]:
+    """Two annotators who disagree on doc-1: the majority cannot settle it."""
+    return [annotator_a(), annotator_b()]
+
+
+def test_the_review_queue_gets_one_task_per_unsettled_article_with_every_version() -> None:
+    from annotation.review.queue import MAJORITY, review_tasks
+
+    tasks, _ = review_tasks(_tied() + [record(A, mentions_a(), claims_a(), doc="doc-2", task=2),
+                                       record(B, mentions_a(), claims_a(), doc="doc-2", task=2)], SCHEME)
+    (task,) = tasks                                    # doc-2: no disagreement, no task
+    assert task["data"]["id"] == "doc-1"
+    assert [p["model_version"] for p in task["predictions"]] == [MAJORITY, A, B]
+    words = task["data"]["disputes"]
+    assert f"claim «{CONTENT1}»: claim_type: {A} prediction; {B} factual_event" in words
+    assert "«الشهر المقبل»" in words and "the majority cannot settle" in words
+    labels = {r["value"]["labels"][0] for r in task["predictions"][2]["result"] if r["type"] == "labels"}
+    assert "ORG" in labels                               # b's version: Peskov as ORG
+
+
+def test_a_review_decision_wins_over_the_majority_and_ground_truth() -> None:
+    decision = record("lead@x.org", mentions_a(), claims_a()[:1], annotation_id=77)
+    decision = replace(decision, annotation={**decision.annotation, "review": True})
+    records = _tied() + [annotator_b(ground_truth=True), decision]
+    result = adjudicate(records, SCHEME)
+    (doc,) = result.docs
+    assert doc.annotation["rule"] == "review" and result.unresolved == []
+    assert content(doc) == content(decision) and doc.annotation["annotators"] == [A, B]
+    assert validate_corpus(result.docs, SCHEME) == []

@@ -306,7 +306,8 @@ def test_import_from_the_server_gives_exactly_the_expected_records(label_studio,
     assert quarantine == [{"task": emoji_b["task"], "annotation": emoji_b["id"], "article": "t-emoji",
                            "annotator": "second@khabar.test", "updated_at": emoji_b["updated_at"],
                            "region": "relation n2->gone",
-                           "reason": "source relation to region gone, which is missing or left out"}]
+                           "reason": "source relation to region gone, which is missing or left out",
+                           "project": emoji_b["project"]}]
     assert label_studio.api_key not in result.output
     assert label_studio.api_key.encode() not in label_studio.log_path.read_bytes()
     raw = list((out / "raw").iterdir())

@@ -132,12 +132,12 @@ def set_overlap(server: Server, project_id: int, annotators: int) -> bool:
 
 
 def ensure_project(server: Server, title: str, scheme: Scheme | None = None, *,
-                   overlap: int | None = None) -> tuple[int, bool]:
+                   overlap: int | None = None, review: bool = False) -> tuple[int, bool]:
     """The id of the project titled ``title`` (created from the scheme when missing), and whether it was created.
 
     An existing project must store the scheme's names (``check_config``). ``overlap``: how many
     annotators label each task from the queue (None: Label Studio's default, one; an existing project
-    is changed only when given)."""
+    is changed only when given). ``review``: a review project (its config shows the disputed units)."""
     scheme = scheme or load_scheme()
     project = find_project(server, title)
     if project is not None:
@@ -148,9 +148,15 @@ def ensure_project(server: Server, title: str, scheme: Scheme | None = None, *,
         return int(project.id), False
     settings = overlap_settings(overlap) if overlap is not None else {}
     created = server.call("create the project", server.client.projects.create, title=title,
-                          label_config=label_config(scheme), expert_instruction=instructions(),
+                          label_config=label_config(scheme, review=review), expert_instruction=instructions(),
                           show_instruction=True, show_skip_button=True, **settings)
     return int(created.id), True
+
+
+def show_every_prediction(server: Server, project_id: int) -> None:
+    """Let annotators see every prediction of a task (Label Studio shows only those of the project's
+    ``model_version``, which an import of predictions sets to the last one)."""
+    server.call("show every prediction", server.client.projects.update, id=project_id, model_version="")
 
 
 @dataclass
@@ -187,7 +193,7 @@ def prediction_versions(server: Server, project_id: int) -> dict[int, set[str]]:
 
 
 def push_tasks(server: Server, title: str, tasks: Sequence[JSON], *, scheme: Scheme | None = None,
-               batch: int = DEFAULT_BATCH, overlap: int | None = None) -> PushReport:
+               batch: int = DEFAULT_BATCH, overlap: int | None = None, review: bool = False) -> PushReport:
     """Add the tasks whose article is not in the project yet; attach predictions of a model version a task lacks.
 
     Idempotent by article id: pushing the same tasks twice adds nothing the second time. ``overlap``
@@ -196,7 +202,7 @@ def push_tasks(server: Server, title: str, tasks: Sequence[JSON], *, scheme: Sch
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise KhabarError(f"duplicate article ids among the tasks to push: {', '.join(dup[:5])}")
-    project_id, created = ensure_project(server, title, scheme, overlap=overlap)
+    project_id, created = ensure_project(server, title, scheme, overlap=overlap, review=review)
     report = PushReport(project_id, created, overlap=project_overlap(server, project_id))
     present = {} if created else existing_tasks(server, project_id)
     new = [t for t in tasks if str(t["data"]["id"]) not in present]

@@ -28,7 +28,7 @@ from typing import Any
 from annotation.errors import KhabarError
 from annotation.io import dumps, iter_json_lines, open_input, write_atomic
 from annotation.labelstudio.annotations import annotation_to_record, annotator_of, place, region_of, task_article
-from annotation.labelstudio.config import RELATIONS, TEXT, Vocabulary, vocabulary
+from annotation.labelstudio.config import RELATIONS, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, Article
 from annotation.review.records import load_records
 from annotation.scheme import Scheme, load_scheme
@@ -37,7 +37,6 @@ from annotation.spans import Problem
 RECORDS = "records.jsonl"
 QUARANTINE = "quarantine.jsonl"
 RAW = "raw"
-REVIEW_FIELD = "disputes"   # the task data field of a review task (``khabar review push``)
 LOSSY_FORMATS = "JSON_MIN and CSV exports lose relations, cancelled annotations and per-region attributes"
 
 JSON = dict[str, Any]
@@ -181,7 +180,8 @@ def _entry(task: JSON, annotation: JSON, article: str | None, problem: Problem) 
     """A quarantine line: the task, annotation, region and reason of one problem."""
     return {"task": task.get("id"), "annotation": annotation.get("id"), "article": article,
             "annotator": annotator_of(annotation), "updated_at": annotation.get("updated_at"),
-            "region": region_of(problem, task.get("id"), annotation.get("id")), "reason": problem.message}
+            "region": region_of(problem, task.get("id"), annotation.get("id")), "reason": problem.message,
+            **({"project": annotation["project"]} if annotation.get("project") is not None else {})}
 
 
 def _newer(a: Any, b: Any) -> bool:
@@ -206,7 +206,7 @@ def _task_facts(task: JSON, annotation: JSON) -> JSON:
     started from (the annotation's ``prediction``, else the task's predictions, which Label Studio
     shows as the draft), and whether it is a decision of the review project (``khabar review push``)."""
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
-    if REVIEW_FIELD in data:
+    if REVIEW_TEXT in data:
         return {"review": True}
     own = annotation.get("prediction")
     if isinstance(own, dict) and own.get("model_version"):
@@ -227,6 +227,7 @@ class _Import:
         self.replaced: set[Key] = set()
         self.seen: set[Key] = set()
         self.new_entries: list[JSON] = []
+        self.projects: set[Any] = {None}
 
     def task(self, task: JSON) -> None:
         article, problem = _task_article(task)
@@ -288,15 +289,18 @@ class _Import:
         self.report.added += not updated
         self.records[key] = record
 
-    def drop_deleted(self) -> None:
-        """Records of annotations the export no longer has were deleted in Label Studio: they go too."""
+    def drop_deleted(self, tasks: list[JSON]) -> None:
+        """Records of annotations the export of their project no longer has were deleted in Label Studio:
+        they go too. (Records of another project, such as the review project, stay.)"""
+        self.projects = {a.get("project") for t in tasks for a in t["annotations"] if isinstance(a, dict)} or {None}
         for key in sorted(set(self.records) - self.seen):
-            del self.records[key]
-            self.report.deleted += 1
+            if self.records[key].annotation.get("project") in self.projects:
+                del self.records[key]
+                self.report.deleted += 1
 
     def merged_quarantine(self) -> list[JSON]:
         kept = [e for e in self.quarantine if (e["task"], e["annotation"]) not in self.replaced
-                and (e["task"], e["annotation"]) in self.seen]
+                and ((e["task"], e["annotation"]) in self.seen or e.get("project") not in self.projects)]
         return sorted(kept + self.new_entries, key=_quarantine_sort)
 
 
@@ -314,7 +318,7 @@ def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | 
     run = _Import(out, where, scheme, report)
     for task in sorted(tasks, key=lambda t: t.get("id") or 0):
         run.task(task)
-    run.drop_deleted()
+    run.drop_deleted(tasks)
     quarantine = run.merged_quarantine()
     report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in run.seen]
     if not report.raw_path.exists():

@@ -2,6 +2,10 @@
 
 Per article (task), the first rule that applies decides:
 
+0. ``review``: the adjudicator's decision from the review project (``khabar review push``, then
+   ``khabar import`` of that project: records with ``annotation.review``), the latest one. It was
+   made from the majority proposal, so the units the adjudicator did not touch are the majority's,
+   and the ones they settled are theirs.
 1. ``ground_truth``: an annotation marked ground truth in Label Studio wins. Several ground
    truth annotations that differ are a disagreement for a person (the task is unresolved).
 2. ``adjudicator``: the designated adjudicator's annotation, when they annotated the task.
@@ -31,7 +35,7 @@ the gold set (an unresolved coreference link is not made); the caller decides wh
 that is acceptable (``khabar adjudicate`` refuses unless ``--allow-unresolved``).
 
 Gold documents carry ``annotation = {"annotators": [...], "adjudicated": true,
-"scheme": <version>, "rule": "ground_truth" | "adjudicator" | "majority"}``; mentions and
+"scheme": <version>, "rule": "review" | "ground_truth" | "adjudicator" | "majority"}``; mentions and
 claims are renumbered ``e1``, ``c1``... in text order.
 """
 
@@ -51,7 +55,7 @@ from annotation.io import dumps
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import Scheme
 
-RULES = ("ground_truth", "adjudicator", "majority")
+RULES = ("review", "ground_truth", "adjudicator", "majority")
 _Key = tuple  # a vote value: ("null",) | ("span", s, e) | ("cluster", K) | ("mention", gold index)
 
 
@@ -61,6 +65,7 @@ class Adjudication:
     unresolved: list[dict[str, Any]]
     rules: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    pre_annotation: list[str] = field(default_factory=list)   # the models annotators started from
 
 
 def _vote(votes: Mapping[str, Hashable]) -> tuple[Hashable, bool]:
@@ -296,16 +301,27 @@ def _rule_for(art: ArticleRecords, adjudicator: str | None) -> tuple[str, Annota
     return "majority", None, []
 
 
+def _decisions(records: Sequence[Annotated]) -> tuple[list[Annotated], dict[str, Annotated]]:
+    """The annotators' records, and per article the latest review decision (``annotation.review``)."""
+    decisions: dict[str, Annotated] = {}
+    for r in sorted((r for r in records if r.annotation.get("review")),
+                    key=lambda r: (str(r.annotation.get("updated_at") or ""), str(r.annotation.get("annotation_id")))):
+        decisions[r.id] = r
+    return [r for r in records if not r.annotation.get("review")], decisions
+
+
 def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str | None = None,
                articles: Mapping[str, Article] | None = None, articles_name: str = "the articles",
                claim_iou: float = CLAIM_IOU) -> Adjudication:
     """Adjudicate every article of the records (see the module docstring)."""
+    records, decisions = _decisions(records)
     grouped, notes = group_articles(records)
     known = sorted({a for art in grouped for a in art.records})
     if adjudicator is not None and adjudicator not in known:
         raise KhabarError(f"unknown adjudicator {adjudicator!r}: the records have annotations by {', '.join(known)}")
     attributes = [attr.name for attr in scheme.attributes]
-    result = Adjudication(docs=[], unresolved=[], notes=notes)
+    result = Adjudication(docs=[], unresolved=[], notes=notes, pre_annotation=sorted(
+        {str(r.annotation["pre_annotation"]) for r in records if r.annotation.get("pre_annotation")}))
     for art in grouped:
         article = next(iter(art.records.values())).article
         if articles is not None:
@@ -315,7 +331,8 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                 raise KhabarError(f"{art.id}: the article text in {articles_name} differs from the annotated text "
                                   "— the offsets would not fit; use the articles the tasks were made from")
             article = articles[art.id]
-        rule, winner, problems = _rule_for(art, adjudicator)
+        rule, winner, problems = ("review", decisions[art.id], []) if art.id in decisions \
+            else _rule_for(art, adjudicator)
         result.unresolved += problems
         if problems:
             continue

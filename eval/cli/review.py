@@ -61,14 +61,19 @@ def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple
 
 
 def _provenance(result: Any, records: int, annotators: list[str], adjudicator: str | None) -> str:
-    rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in ("ground_truth", "adjudicator", "majority")
-                      if result.rules[rule])
+    from annotation.review.adjudication import RULES
+
+    rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in RULES if result.rules[rule])
     text = (f"Adjudicated with `khabar adjudicate` from {records} Label Studio annotations by "
             f"{len(annotators)} annotators ({', '.join(annotators)}). Articles per rule: {rules or 'none'}. "
-            "Rules: a ground-truth annotation wins; else the adjudicator's"
+            "Rules: the adjudicator's decision in the review project wins; else a ground-truth annotation; "
+            "else the adjudicator's annotation"
             + (f" ({adjudicator})" if adjudicator else "")
             + "; else a mention or claim is kept when more than half of the article's annotators have it, "
             "its values by majority among them.")
+    if result.pre_annotation:
+        text += (f" The annotators started from the pre-annotations of {', '.join(result.pre_annotation)}: "
+                 "scoring that model against this gold set flatters it.")
     if result.unresolved:
         text += (f" {len(result.unresolved)} contested units were left out; they are listed in "
                  f"`{UNRESOLVED_NAME}` for a person to resolve.")
@@ -92,7 +97,9 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
 
     RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
     over units matched across annotators. What the majority cannot settle is listed in
-    OUT/unresolved.jsonl and stops the command (exit 1) unless --allow-unresolved.
+    OUT/unresolved.jsonl and stops the command (exit 1) unless --allow-unresolved: settle them with
+    `khabar review push` (a review project in Label Studio), import it, and adjudicate again; the
+    adjudicator's decision there wins over everything else.
     """
     from annotation.review.adjudication import adjudicate
     from annotation.review.records import load_records
@@ -121,9 +128,10 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
             click.echo(f"unresolved: … and {len(result.unresolved) - SHOWN_UNRESOLVED} more", err=True)
         listed = f"{len(result.unresolved)} unresolved disagreement(s) listed in {out_dir / UNRESOLVED_NAME}"
         if not allow_unresolved:
-            raise KhabarError(f"{listed}; resolve them (mark one annotation of the task as ground truth in "
-                              "Label Studio and import again, or name an --adjudicator), or pass "
-                              "--allow-unresolved to leave those units out; gold not written")
+            raise KhabarError(f"{listed}; settle them in a review project: `khabar review push {records} "
+                              "--project 'TITLE review'`, adjudicate there, `khabar import --project 'TITLE review' "
+                              "--out <the records folder>`, then adjudicate again (or pass --allow-unresolved to "
+                              "leave those units out); gold not written")
         click.echo(f"{listed}; those units are left out of the gold set", err=True)
     if not result.docs:
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")
