@@ -71,9 +71,9 @@ def short(label: str) -> list[dict[str, Any]]:
     return [reg("m1", ENTITIES, label, ART_SHORT, "الوزارة")]
 
 
-WORK = {  # annotator -> article key -> result
+WORK = {  # annotator -> article key -> result; on "k" the claim type is a three-way tie: the review settles it
     ANNOTATORS[0]: {"k": kremlin("prediction"), "p": parliament("indirect"), "s": short("ORG")},
-    ANNOTATORS[1]: {"k": kremlin("prediction", label="LOC"), "p": parliament("indirect"), "s": short("ORG")},
+    ANNOTATORS[1]: {"k": kremlin("opinion", label="LOC"), "p": parliament("indirect"), "s": short("ORG")},
     ANNOTATORS[2]: {"k": kremlin("commitment", source="المتحدث باسم الكرملين"), "p": parliament("none"),
                     "s": short("GPE")},
 }
@@ -194,6 +194,62 @@ def test_a_claim_with_attribution_none_and_a_source_is_quarantined_at_import(imp
     assert len(imported["records"]) == 9
 
 
+def test_agreement_of_the_three_annotators(team, imported, label_studio, tmp_path):
+    out = tmp_path / "agreement.json"
+    result = run("agreement", imported["out"], "--json", out, "--url", label_studio.url)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["annotators"] == list(ANNOTATORS) and len(report["pairs"]) == 3
+    assert {who: p["tasks"] for who, p in report["progress"].items()} == {a: 3 for a in ANNOTATORS}
+    assert {who: p["median_lead_time"] for who, p in report["progress"].items()} == LEAD_TIME
+    tie = next(d for d in report["disputes"] if d["what"] == "claim_type")
+    assert tie["values"] == dict(zip(ANNOTATORS, ("prediction", "opinion", "commitment")))
+    assert tie["urls"] == [f"{label_studio.url}/projects/{team['project'].id}/data?task={tie['tasks'][0]}"]
+    label = next(d for d in report["disputes"] if d["what"] == "label")
+    assert label["text"] == "بيونج يانج" and label["values"] == dict(zip(ANNOTATORS, ("GPE", "LOC", "GPE")))
+    assert "annotator A\tannotator B" in result.output and "…" not in result.output   # a pipe: TSV
+    (team["folder"] / "agreement.json").write_text(out.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+REVIEW = "khabar team test review"
+
+
+def test_a_disagreement_is_settled_through_the_review_project(team, imported, tmp_path):
+    records = imported["out"]
+    refused = run("adjudicate", records, "--out", tmp_path / "gold")
+    assert refused.exit_code == 1 and "khabar review push" in refused.output
+    assert "ground truth" not in refused.output
+    pushed = run("review", "push", records, "--project", REVIEW, env=team["env"])
+    assert pushed.exit_code == 0, pushed.output
+    assert "1 task(s) added" in pushed.output
+    sdk = team["sdk"]
+    project = next(p for p in sdk.projects.list() if p.title == REVIEW)
+    (task,) = list(sdk.tasks.list(project=project.id, fields="all"))
+    versions = [(p if isinstance(p, dict) else p.model_dump())["model_version"] for p in task.predictions]
+    assert versions == ["majority", *ANNOTATORS]
+    assert "claim_type: " + "; ".join(f"{a} {v}" for a, v in zip(ANNOTATORS, ("prediction", "opinion", "commitment"))) \
+        in task.data["disputes"]
+    # the adjudicator takes the first annotator's version and submits it
+    first = next(p if isinstance(p, dict) else p.model_dump() for p in task.predictions
+                 if (p if isinstance(p, dict) else p.model_dump())["model_version"] == ANNOTATORS[0])
+    sdk.annotations.create(id=task.id, result=first["result"], lead_time=20.0)
+    again = run("review", "push", records, "--project", REVIEW, env=team["env"])
+    assert "0 task(s) added, 1 already there" in again.output
+    result = run("import", "--project", REVIEW, "--out", records, env=team["env"])
+    assert result.exit_code == 0, result.output
+    lines = (records / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    decisions = [json.loads(line) for line in lines if '"review": true' in line]
+    assert len(decisions) == 1 and decisions[0]["id"] == "k" and len(lines) == 10
+    gold = tmp_path / "gold"
+    written = run("adjudicate", records, "--out", gold, "--seed", "1")
+    assert written.exit_code == 0, written.output
+    docs = {json.loads(line)["id"]: json.loads(line) for f in gold.glob("*.jsonl") if f.name != "unresolved.jsonl"
+            for line in f.read_text(encoding="utf-8").splitlines()}
+    assert docs["k"]["annotation"]["rule"] == "review" and docs["k"]["claims"][0]["claim_type"] == "prediction"
+    assert {docs[k]["annotation"]["rule"] for k in ("p", "s")} == {"majority"}
+    assert [m["label"] for m in docs["s"]["entities"]] == ["ORG"]
+
+
 def test_an_annotation_deleted_in_label_studio_disappears_from_the_records(team, imported, tmp_path):
     import shutil
 
@@ -204,4 +260,5 @@ def test_an_annotation_deleted_in_label_studio_disappears_from_the_records(team,
     result = run("import", "--project", PROJECT, "--out", out, env=team["env"])
     assert "1 removed (annotation deleted in Label Studio)" in result.output, result.output
     left = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(left) == 8 and gone["annotation"]["annotation_id"] not in {r["annotation"]["annotation_id"] for r in left}
+    before = (imported["out"] / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(left) == len(before) - 1 and gone["annotation"]["annotation_id"] not in {r["annotation"]["annotation_id"] for r in left}
