@@ -363,38 +363,86 @@ def test_wrong_api_key_is_one_clear_message(label_studio, corpus, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_khabar_studio_prints_the_login_and_stops_on_ctrl_c(label_studio, tmp_path):
-    """The command itself, in a subprocess, on a copy of the (already migrated) test server's data folder."""
-    import shutil
-    import signal
+def _studio(data: Path) -> tuple[Any, str]:
+    """``khabar studio`` in a subprocess (this checkout's code); returns it and what it printed up to "press Ctrl-C"."""
     import subprocess
     import sys
 
+    process = subprocess.Popen([sys.executable, "-c", "from eval.cli import main; main()", "studio", "--data-dir",
+                                str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("press Ctrl-C"):
+            break
+    return process, "".join(lines)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (from /proc/*/stat)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _server_group(process: Any) -> int:
+    """The process group of the Label Studio server ``khabar studio`` started (its own session: pgid = its pid)."""
+    (child,) = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return int(child)
+
+
+def test_khabar_studio_prints_the_password_once_and_stops_cleanly(label_studio, tmp_path, capsys):
+    """The command itself, in a subprocess, on a copy of the (already migrated) test server's data folder."""
+    import dataclasses
+    import shutil
+    import signal
+    import stat
+
     from annotation.labelstudio.server import CREDENTIALS, healthy
+    from eval.cli.studio import _print_access
+
+    assert label_studio.created                   # the session server's first start made the credentials
+    _print_access(label_studio)
+    _print_access(dataclasses.replace(label_studio, created=False))
+    first, later = capsys.readouterr().out.split("press Ctrl-C to stop\n")[:2]
+    assert f"with password {label_studio.credentials.password}" in first
+    assert label_studio.credentials.password not in later and str(label_studio.credentials_path) in later
 
     data = tmp_path / "studio"
     shutil.copytree(label_studio.data_dir, data, ignore=shutil.ignore_patterns("server.log", "export", "media"))
-    khabar = Path(sys.executable).parent / "khabar"
-    process = subprocess.Popen([str(khabar), "studio", "--data-dir", str(data)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    try:
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("press Ctrl-C"):
-                break
-        printed = "".join(lines)
-        url = printed.split("Label Studio is running at ")[1].split()[0]
-        assert url.startswith("http://127.0.0.1:") and url != label_studio.url and healthy(url)
-        creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
-        assert f"log in as {creds['email']} with password {creds['password']}" in printed
-        assert f"export LABEL_STUDIO_URL={url}\n" in printed and str(data / CREDENTIALS) in printed
-        process.send_signal(signal.SIGINT)
-        rest, errors = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, errors
-    assert "stopped" in errors and not healthy(url)
-    assert creds["api_key"] not in printed + rest + errors
+    creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
+    # the port of the previous start (the session server's) is taken: one clear error, no other port
+    process, printed = _studio(data)
+    rest, errors = process.communicate(timeout=120)
+    assert process.returncode == 1 and f"port {creds['port']}" in errors and "is in use" in errors, errors
+    (data / CREDENTIALS).write_text(json.dumps({**creds, "port": None}), encoding="utf-8")
+    urls = []
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        process, printed = _studio(data)
+        try:
+            url = printed.split("Label Studio is running at ")[1].split()[0]
+            urls.append(url)
+            assert url.startswith("http://127.0.0.1:") and url != label_studio.url and healthy(url)
+            assert creds["password"] not in printed and f"the password is in {data / CREDENTIALS}" in printed
+            assert f"export LABEL_STUDIO_URL={url}\n" in printed
+            group = _server_group(process)
+            assert _group_members(group)
+            for path in [data, *data.rglob("*")]:
+                mode = stat.S_IMODE(path.stat().st_mode)
+                assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+            process.send_signal(stop)
+            rest, errors = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == 0, errors
+        assert "stopped" in errors and not healthy(url)
+        assert _group_members(group) == [], f"{stop!r} left Label Studio running"
+        assert creds["api_key"] not in printed + rest + errors
+    assert urls[0] == urls[1]                     # the restart kept the port
