@@ -156,10 +156,11 @@ def test_predictions_round_trip_through_results_to_the_same_record():
     record, problems, repairs = annotation_to_record(art, annotation)
     assert problems == [] and repairs == []
     assert [(m.label, m.start, m.end, m.entity) for m in record.entities] == [
-        ("PERS", *putin1, "e1"), ("PERS", *peskov, "e2"), ("PERS", *putin2, "e1"), ("GPE", *moscow, "e4")]
+        ("PERS", *putin1, "بوتين"), ("PERS", *peskov, "ديمتري-بيسكوف"), ("PERS", *putin2, "بوتين"),
+        ("GPE", *moscow, "موسكو")]                    # clusters named after their longest mention
     (c,) = record.claims
     assert (c.start, c.end, c.attribution, c.claim_type, c.check_worthy) == (*claim, "indirect", "prediction", False)
-    assert c.source == Span(*sources, TEXT[slice(*sources)], "e2")   # a SOURCE region joined to peskov's cluster
+    assert c.source == Span(*sources, TEXT[slice(*sources)], "ديمتري-بيسكوف")   # a SOURCE joined to peskov's cluster
     assert c.cue == Span(*cue, "ذكرت") and c.via == (Span(*agencies, "وكالات الأنباء", None),)
     assert record.annotation == {"annotator": "2", "task": 3, "annotation_id": 7, "ground_truth": False,
                                  "updated_at": "2026-01-01T00:00:00Z"}
@@ -328,9 +329,9 @@ def test_rewritten_real_export_converts(tmp_path):
     assert got[3]["annotation"]["pre_annotation"] == "baseline-v0"      # made from that model's prediction
     assert "pre_annotation" not in got[2]["annotation"]
     assert [(e["id"], e["label"], e["start"], e["end"], e["text"], e["entity"]) for e in one["entities"]] == [
-        ("e1", "GPE", 6, 20, "كوريا الشمالية", "e1"), ("e2", "DATE", 22, 34, "اليوم الخميس", "e2"),
-        ("e3", "PERS", 46, 58, "كيم جونج أون", "e3"), ("e4", "PERS", 82, 96, "فلاديمير بوتين", "e4"),
-        ("e5", "GPE", 104, 118, "كوريا الشمالية", "e5")]
+        ("e1", "GPE", 6, 20, "كوريا الشمالية", "كوريا-الشمالية"), ("e2", "DATE", 22, 34, "اليوم الخميس", "اليوم-الخميس"),
+        ("e3", "PERS", 46, 58, "كيم جونج أون", "كيم-جونج-أون"), ("e4", "PERS", 82, 96, "فلاديمير بوتين", "فلاديمير-بوتين"),
+        ("e5", "GPE", 104, 118, "كوريا الشمالية", "كوريا-الشمالية~2")]   # no same relation: two clusters
     assert one["claims"] == [{
         "id": "c1", "start": 36, "end": 118, "text": one["text"][36:118],
         "source": {"start": 6, "end": 20, "text": "كوريا الشمالية", "entity": None}, "cue": None, "via": [],

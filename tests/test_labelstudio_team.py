@@ -194,6 +194,13 @@ def test_a_claim_with_attribution_none_and_a_source_is_quarantined_at_import(imp
     assert len(imported["records"]) == 9
 
 
+def test_same_relations_make_one_cluster_with_a_readable_name(imported):
+    for rec in (r for r in imported["records"] if r["id"] == "p"):
+        clusters = {m["text"]: m["entity"] for m in rec["entities"]}
+        assert clusters == {"سالم الجبوري": "سالم-الجبوري", "الجبوري": "سالم-الجبوري", "البرلمان": "البرلمان"}
+        assert all(c["source"]["entity"] == "سالم-الجبوري" for c in rec["claims"])
+
+
 def test_agreement_of_the_three_annotators(team, imported, label_studio, tmp_path):
     out = tmp_path / "agreement.json"
     result = run("agreement", imported["out"], "--json", out, "--url", label_studio.url)

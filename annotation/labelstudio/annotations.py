@@ -3,8 +3,8 @@
 A region is a ``labels`` item (an entity mention, or a CLAIM, SOURCE or CUE of ``claim_parts``); a
 claim's attributes are ``choices`` items with the CLAIM region's id; ``source``, ``cue`` and ``via``
 relations go from a CLAIM to its target; ``same`` relations link mentions (and SOURCE regions) of one
-entity: a coreference cluster is a connected component, named after the smallest region id of its
-mentions.
+entity: a coreference cluster is a connected component (``same`` is followed transitively), named
+after its longest mention (:func:`cluster_names`: readable, and stable across re-imports).
 
 ``annotation_to_record`` turns one annotation into an annotator record (``Annotated``) plus the
 problems (``annotation.spans.Problem``, placed at ``task T annotation A region R``) of the items it
@@ -14,7 +14,7 @@ had to leave out: they go to the quarantine. The export side is :mod:`annotation
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -202,6 +202,34 @@ def _relations(items: Iterable[JSON], regions: Mapping[str, _Region], quarantine
     return clusters, links
 
 
+def slug(text: str) -> str:
+    """A cluster name from a mention's text: its words (any script) joined by ``-``."""
+    words = re.findall(r"\w+", text)
+    return "-".join(words) or "entity"
+
+
+def cluster_names(text: str, mentions: Sequence[tuple[int, int, str]]) -> dict[str, str]:
+    """Cluster key -> a readable name: the slug of its longest mention (then the earliest), with ``~2``,
+    ``~3``… for clusters whose longest mentions read alike, in text order. It depends on the text and the
+    clusters only, so a re-import gives the same names."""
+    members: dict[str, list[tuple[int, int]]] = {}
+    for start, end, key in mentions:
+        members.setdefault(key, []).append((start, end))
+    order = sorted(members, key=lambda k: min(members[k]))
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for key in order:
+        start, end = min(members[key], key=lambda se: (-(se[1] - se[0]), se))
+        base = name = slug(text[start:end])
+        n = 1
+        while name in used:
+            n += 1
+            name = f"{base}~{n}"
+        used.add(name)
+        names[key] = name
+    return names
+
+
 class _Builder:
     """Spans, mentions and claims of one record, from its checked regions, clusters and links."""
 
@@ -209,9 +237,7 @@ class _Builder:
         self.text, self.regions, self.clusters = text, regions, clusters
         self.mentions = sorted((r for r in regions.values() if r.control == ENTITIES),
                                key=lambda r: (r.start, r.end, r.label, r.id))
-        self.cluster_name: dict[str, str] = {}
-        for m in sorted(self.mentions, key=lambda r: r.id):
-            self.cluster_name.setdefault(clusters.find(m.id), m.id)
+        self.cluster_name = cluster_names(text, [(m.start, m.end, clusters.find(m.id)) for m in self.mentions])
 
     def span(self, rid: str, *, entity: bool = True) -> Span:
         r = self.regions[rid]
