@@ -249,7 +249,8 @@ BASE = [_region("m1", ENTITIES, "PERS", "ديمتري بيسكوف"), _region("m
                                                                "text": "كيم"}}],
      [("m9", "region text 'كيم' does not match the text")]),
     ([_rel("c1", "m7", "source")], [("relation c1->m7", "source relation to region m7, which is missing")]),
-    ([_rel("c1", "m1")], [("relation c1->m1", "needs exactly one label, it has []")]),
+    ([_rel("m1", "m2")], [("relation m1->m2", "needs exactly one label, it has [] (only via and same")]),
+    ([_rel("c1", "q2", "source", "cue")], [("relation c1->q2", "needs exactly one label, it has ['source', 'cue']")]),
     ([_rel("c1", "m1", "source"), _rel("c1", "m2", "source")], [("c1", "claim has 2 source relations (m1, m2)")]),
     ([_rel("c1", "m1", "cue")], [("relation c1->m1", "cue relation to a PERS region")]),
     ([_rel("c1", "q1", "source")], [("relation c1->q1", "source relation to a CUE region")]),
@@ -272,6 +273,16 @@ def test_bad_items_are_quarantined_and_the_rest_imported(extra, problems):
     assert {"m2"} <= kept and [c.id for c in record.claims] == ["c1"]
     assert record.claims[0].cue == Span(*_se("ذكرت"), "ذكرت")  # drawn from the CUE to the claim: still the cue
     assert record.claims[0].check_worthy is True
+
+
+def test_a_relation_without_a_label_takes_the_role_its_target_implies():
+    art = Article(id="a1", text=TEXT)
+    result = BASE + [_rel("c1", "m1"), _rel("q1", "c1")]      # the claim's source, and its cue drawn backwards
+    record, found, _ = annotation_to_record(art, {"id": 1, "task": 1, "completed_by": 1, "result": result})
+    assert found == []
+    (claim,) = record.claims
+    assert claim.source == Span(*_se("ديمتري بيسكوف"), "ديمتري بيسكوف", "ديمتري-بيسكوف")
+    assert claim.cue == Span(*_se("ذكرت"), "ذكرت")
 
 
 # --- importing exports -----------------------------------------------------------------------------

@@ -163,6 +163,18 @@ def _is_entity(region: _Region) -> bool:
     return region.control == ENTITIES or region.label == SOURCE
 
 
+def implied_role(a: _Region, b: _Region) -> str | None:
+    """The role of a relation drawn without a label, when the target's label implies it: from a CLAIM
+    (either way round) to a CUE it is the cue, to a SOURCE or an entity mention the source. Otherwise
+    (via, same) it needs its label."""
+    if (a.label == CLAIM) == (b.label == CLAIM):
+        return None
+    other = b if a.label == CLAIM else a
+    if other.label == CUE:
+        return ROLE_CUE
+    return ROLE_SOURCE if _is_entity(other) else None
+
+
 def _relation_problem(role: str, a: _Region, b: _Region) -> str | None:
     """Why a relation between regions a and b is unusable, or None."""
     if role == ROLE_SAME:
@@ -185,11 +197,14 @@ def _relations(items: Iterable[JSON], regions: Mapping[str, _Region], quarantine
     for item in items:
         a, b, labels = str(item.get("from_id")), str(item.get("to_id")), item.get("labels") or []
         rel = f"relation {a}->{b}"
-        if not isinstance(labels, list) or len(labels) != 1:
-            quarantine.add(rel, f"a relation needs exactly one label, it has {labels!r}")
-            continue
-        role = labels[0]
         missing = [x for x in (a, b) if x not in regions]
+        role = implied_role(regions[a], regions[b]) if labels == [] and not missing else None
+        if role is None and (not isinstance(labels, list) or len(labels) != 1):
+            needs = " (only via and same need one: a CLAIM's link to a CUE is its cue, to a SOURCE or a " \
+                    "mention its source)" if labels == [] else ""
+            quarantine.add(rel, f"a relation needs exactly one label, it has {labels!r}{needs}")
+            continue
+        role = role or labels[0]
         if missing:
             quarantine.add(rel, f"{role} relation to region {missing[0]}, which is missing or left out")
         elif (problem := _relation_problem(role, regions[a], regions[b])) is not None:
