@@ -153,3 +153,33 @@ def test_a_claim_with_source_and_cue_takes_fewer_actions_without_relation_labels
         assert problems == []
         claims.append([(c.text, c.source and c.source.text, c.cue and c.cue.text) for c in record.claims])
     assert claims[0] == claims[1] == [(CLAIM, SOURCE, CUE)]
+
+
+def _record(who: str, labels: dict[str, str]) -> Any:
+    from annotation.model import Annotated, Article, Mention
+
+    mentions = tuple(Mention(label, TEXT.index(n), TEXT.index(n) + len(n), n, id=f"m{i}", entity=f"m{i}")
+                     for i, (n, label) in enumerate(labels.items(), 1))
+    return Annotated(article=Article(id="review-1", text=TEXT), entities=mentions,
+                     annotation={"annotator": who, "task": 1, "annotation_id": hash(who) % 1000})
+
+
+def test_the_review_task_shows_each_annotator_version_and_the_majority_draft(label_studio, browser):
+    from annotation.labelstudio.client import connect, push_tasks, show_every_prediction
+    from annotation.review.queue import review_tasks
+    from annotation.scheme import load_scheme
+
+    records = [_record("a@x.org", {SOURCE: "PERS", "موسكو": "GPE"}), _record("b@x.org", {SOURCE: "ORG", "موسكو": "GPE"})]
+    tasks, _ = review_tasks(records, load_scheme())
+    server = connect(label_studio.url, label_studio.api_key)
+    pushed = push_tasks(server, "khabar review browser test", tasks, review=True)
+    show_every_prediction(server, pushed.project_id)
+    page = log_in(browser, label_studio.url, label_studio.credentials.email, label_studio.credentials.password)
+    page.goto(f"{label_studio.url}/projects/{pushed.project_id}/data?task={pushed.task_ids['review-1']}")
+    page.wait_for_selector(".lsf-richtext__container", timeout=120_000)
+    page.wait_for_timeout(1500)
+    body = page.locator("body").inner_text()
+    assert "a@x.org" in body and "b@x.org" in body and "majority" in body        # one tab per version
+    assert f"mention «{SOURCE}»: label: a@x.org PERS; b@x.org ORG" in body       # the dispute, in words
+    drafted = page.locator(".lsf-tree__node_type_richtextregion")
+    assert drafted.count() == 1 and "موسكو" in drafted.first.inner_text()       # the draft: what they agree on

@@ -233,7 +233,7 @@ def test_a_disagreement_is_settled_through_the_review_project(team, imported, tm
     project = next(p for p in sdk.projects.list() if p.title == REVIEW)
     (task,) = list(sdk.tasks.list(project=project.id, fields="all"))
     versions = [(p if isinstance(p, dict) else p.model_dump())["model_version"] for p in task.predictions]
-    assert versions == ["majority", *ANNOTATORS]
+    assert versions == [*ANNOTATORS, "majority"]
     assert "claim_type: " + "; ".join(f"{a} {v}" for a, v in zip(ANNOTATORS, ("prediction", "opinion", "commitment"))) \
         in task.data["disputes"]
     # the adjudicator takes the first annotator's version and submits it

@@ -2,8 +2,9 @@
 
 Label Studio Community has no reviewer stream, so khabar builds one (as Prodigy's ``review`` does):
 one task per article with unresolved disagreements (:func:`annotation.review.adjudication.adjudicate`
-lists them), whose predictions are the majority proposal (``model_version`` "majority", first, the
-draft the adjudicator starts from) and each annotator's version (``model_version`` = the annotator),
+lists them), whose predictions are each annotator's version (``model_version`` = the annotator, one
+tab each in the UI) and the majority proposal (``model_version`` "majority", pushed last: Label Studio
+makes the draft the adjudicator starts from out of the newest prediction),
 and whose data lists the disputed units in words (:mod:`annotation.review.disputes`). The
 adjudicator accepts or edits the draft in the ordinary annotation UI and submits; ``khabar import``
 of the review project marks those annotations as review decisions, which ``khabar adjudicate``
@@ -57,8 +58,9 @@ def review_tasks(records: Sequence[Annotated], scheme: Scheme, *, claim_iou: flo
         if not unresolved or art.id in decided:
             continue
         article = next(iter(art.records.values())).article
-        predictions = [_prediction(proposals[art.id], MAJORITY, scheme)] if art.id in proposals else []
-        predictions += [_prediction(art.records[who], who, scheme) for who in art.annotators]
+        predictions = [_prediction(art.records[who], who, scheme) for who in art.annotators]
+        if art.id in proposals:   # last: Label Studio makes the draft from the newest prediction
+            predictions.append(_prediction(proposals[art.id], MAJORITY, scheme))
         task = article_task(article, predictions)
         task["data"][REVIEW_TEXT] = _in_words(article_disputes(art, attributes, claim_iou=claim_iou), unresolved)
         tasks.append(task)
