@@ -9,17 +9,9 @@ are left out of both counts.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-CHROMIUM = os.environ.get("KHABAR_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TEXT = "قال المتحدث ديمتري بيسكوف إن بوتين سيزور موسكو قريبا."
 CLAIM, SOURCE, CUE = "بوتين سيزور موسكو قريبا", "ديمتري بيسكوف", "قال"
 SELECT = """([start, end]) => {
@@ -36,13 +28,6 @@ SELECT = """([start, end]) => {
   const range = document.createRange(); range.setStart(sN, sO); range.setEnd(eN, eO);
   const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
 }"""
-
-
-def _unavailable(reason: str) -> None:
-    message = f"{reason} — install it with: apt-get update && apt-get install -y chromium fonts-noto-core"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 class Annotator:
@@ -100,20 +85,6 @@ def make_claim(page: Any, url: str, project: int, task: int, *, label_roles: boo
     hand.act(lambda: page.locator("button[aria-label='Submit current annotation']").click())
     page.wait_for_timeout(1500)
     return hand.actions
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed in .venv")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Debian's chromium is missing ({CHROMIUM})")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def log_in(browser: Any, url: str, email: str, password: str) -> Any:
