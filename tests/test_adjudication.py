@@ -295,3 +295,14 @@ def test_a_review_decision_wins_over_the_majority_and_ground_truth() -> None:
     assert doc.annotation["rule"] == "review" and result.unresolved == []
     assert content(doc) == content(decision) and doc.annotation["annotators"] == [A, B]
     assert validate_corpus(result.docs, SCHEME) == []
+
+
+def test_the_card_names_the_pre_annotation_model(khabar, tmp_path: Path) -> None:
+    records = [replace(r, annotation={**r.annotation, "pre_annotation": "baseline@0.1"})
+               for r in [annotator_a(), record(B, mentions_a(), claims_a())]]
+    path = tmp_path / "records.jsonl"
+    write_jsonl(path, [r.to_dict() for r in records])
+    result = khabar("adjudicate", path, "--out", tmp_path / "gold")
+    assert result.exit_code == 0, result.output
+    card = (tmp_path / "gold" / "README.md").read_text(encoding="utf-8")
+    assert "started from the pre-annotations of baseline@0.1" in card and "flatters it" in card
