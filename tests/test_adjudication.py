@@ -306,3 +306,17 @@ def test_the_card_names_the_pre_annotation_model(khabar, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     card = (tmp_path / "gold" / "README.md").read_text(encoding="utf-8")
     assert "started from the pre-annotations of baseline@0.1" in card and "flatters it" in card
+
+
+def test_intermediate_sources_that_agreement_counts_as_one_are_one_vote() -> None:
+    from annotation.review.agreement import agreement_report
+
+    long, short = sp("المتحدث باسم الكرملين ديمتري بيسكوف"), sp("الكرملين ديمتري بيسكوف")   # token IoU 3/5
+    source = sp("مصادر مطلعة")
+    records = [record(A, [], [replace(claim(CONTENT1, source, sp("قال")), via=(long,))]),
+               record(B, [], [replace(claim(CONTENT1, source, sp("قال")), via=(short,))])]
+    assert not [d for d in agreement_report(records)["disagreements"] if d["kind"] == "via_difference"]
+    result = adjudicate(records, SCHEME)
+    assert [u for u in result.unresolved if u["what"] == "via"] == []
+    (doc,) = result.docs
+    assert [v.text for v in doc.claims[0].via] in ([long.text], [short.text])

@@ -227,6 +227,19 @@ class _Majority:
             out.update({a: (winner, keys[a][1]) for a in names})
         return out
 
+    def same_vias(self, members: Mapping[str, Claim], keys: dict[str, list[tuple[_Key, tuple[int, int]]]]
+                  ) -> dict[str, list[tuple[_Key, tuple[int, int]]]]:
+        """Intermediate sources that agreement counts as the same vote for one value, as sources do."""
+        spans = [(a, i) for a in sorted(keys) for i in range(len(keys[a]))]
+        canonical = {node: keys[node[0]][node[1]][0] for node in spans}
+        for (a, i), (b, j) in itertools.combinations(spans, 2):
+            if a != b and canonical[a, i] != canonical[b, j] and sources_agree(
+                    self.art.records[a], members[a].via[i], self.art.records[b], members[b].via[j],
+                    iou=self.claim_iou):
+                old, new = sorted((canonical[a, i], canonical[b, j]), key=repr, reverse=True)
+                canonical = {node: new if key == old else key for node, key in canonical.items()}
+        return {a: [(canonical[a, i], keys[a][i][1]) for i in range(len(keys[a]))] for a in keys}
+
     def mention_key(self, g: int) -> _Key:
         return ("cluster", self.cluster[g]) if self.cluster[g] is not None else ("mention", g)
 
@@ -265,7 +278,7 @@ class _Majority:
             cue = self.decide("claim", "cue", span,
                               {a: (c.cue.start, c.cue.end) if c.cue else ("null",) for a, c in members.items()},
                               show=lambda v: "none" if v == ("null",) else f"[{v[0]},{v[1]}) {self.text[v[0]:v[1]]!r}")
-            vias = {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()}
+            vias = self.same_vias(members, {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()})
             via = self.decide("claim", "via", span, {a: tuple(sorted(set(k for k, _ in v))) for a, v in vias.items()},
                               show=self.show_key)
             values = {attr: self.decide("claim", attr, span, {a: getattr(c, attr) for a, c in members.items()})
