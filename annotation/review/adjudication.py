@@ -19,8 +19,8 @@ Per article (task), the first rule that applies decides:
    have both put them in one cluster than not; gold clusters are the connected components.
    A source or intermediate source votes for an entity (its gold cluster) when its span is a
    kept mention, or one of the annotator's mentions of that cluster; otherwise for its span.
-   Sources that agreement counts as the same (``annotation.review.units.sources_agree``: one
-   entity, or token IoU >= 0.5) vote together, so that agreement and adjudication never call
+   Sources (and intermediate sources) that agreement counts as the same
+   (``annotation.review.units.sources_agree``: one entity, or token IoU >= 0.5) vote together, so that agreement and adjudication never call
    one pair of sources an agreement and a tie.
    The span written for a winning entity is the one most of its voters chose (then the
    earliest). A task with one annotator keeps that annotation as it is.
@@ -209,36 +209,32 @@ class _Majority:
             return self.mention_key(kept[0]), offsets
         return ("span", span.start, span.end), offsets
 
-    def same_sources(self, members: Mapping[str, Claim], keys: dict[str, tuple[_Key, tuple[int, int]]]
-                     ) -> dict[str, tuple[_Key, tuple[int, int]]]:
-        """Sources that agreement counts as the same (:func:`annotation.review.units.sources_agree`) vote
-        for one value: the one most of them name (then the smallest)."""
-        group = {a: a for a in keys}
-        for a, b in itertools.combinations(sorted(keys), 2):
-            if group[b] == b and keys[a][0] != keys[b][0] and sources_agree(
-                    self.art.records[a], members[a].source, self.art.records[b], members[b].source,
-                    iou=self.claim_iou):
-                group[b] = group[a]
-        out = dict(keys)
-        for root in set(group.values()):
-            names = [a for a in keys if group[a] == root]
-            tally = Counter(keys[a][0] for a in names)
-            winner = min(tally, key=lambda k: (-tally[k], repr(k)))
-            out.update({a: (winner, keys[a][1]) for a in names})
-        return out
+    def agreeing(self, spans: Mapping[str, Sequence[Span | None]],
+                 keys: Mapping[str, Sequence[tuple[_Key, tuple[int, int]]]]) -> dict[str, list[tuple[_Key, tuple[int, int]]]]:
+        """Sources (or intermediate sources) that agreement counts as the same
+        (:func:`annotation.review.units.sources_agree`) vote for one value: the key most of them
+        have (then the smallest). ``spans[a][i]`` is annotator a's i-th span, ``keys[a][i]`` its vote."""
+        nodes = [(a, i) for a in sorted(keys) for i in range(len(keys[a]))]
+        parent = {node: node for node in nodes}
 
-    def same_vias(self, members: Mapping[str, Claim], keys: dict[str, list[tuple[_Key, tuple[int, int]]]]
-                  ) -> dict[str, list[tuple[_Key, tuple[int, int]]]]:
-        """Intermediate sources that agreement counts as the same vote for one value, as sources do."""
-        spans = [(a, i) for a in sorted(keys) for i in range(len(keys[a]))]
-        canonical = {node: keys[node[0]][node[1]][0] for node in spans}
-        for (a, i), (b, j) in itertools.combinations(spans, 2):
-            if a != b and canonical[a, i] != canonical[b, j] and sources_agree(
-                    self.art.records[a], members[a].via[i], self.art.records[b], members[b].via[j],
-                    iou=self.claim_iou):
-                old, new = sorted((canonical[a, i], canonical[b, j]), key=repr, reverse=True)
-                canonical = {node: new if key == old else key for node, key in canonical.items()}
-        return {a: [(canonical[a, i], keys[a][i][1]) for i in range(len(keys[a]))] for a in keys}
+        def find(x: tuple[str, int]) -> tuple[str, int]:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for (a, i), (b, j) in itertools.combinations(nodes, 2):
+            if a != b and keys[a][i][0] != keys[b][j][0] and sources_agree(
+                    self.art.records[a], spans[a][i], self.art.records[b], spans[b][j], iou=self.claim_iou):
+                parent[find((b, j))] = find((a, i))
+        groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for node in nodes:
+            groups.setdefault(find(node), []).append(node)
+        vote: dict[tuple[str, int], _Key] = {}
+        for members in groups.values():
+            tally = Counter(keys[a][i][0] for a, i in members)
+            winner = min(tally, key=lambda k: (-tally[k], repr(k)))
+            vote.update({node: winner for node in members})
+        return {a: [(vote[a, i], keys[a][i][1]) for i in range(len(keys[a]))] for a in keys}
 
     def mention_key(self, g: int) -> _Key:
         return ("cluster", self.cluster[g]) if self.cluster[g] is not None else ("mention", g)
@@ -272,13 +268,15 @@ class _Majority:
             span = next(iter(members.values()))
             bounds = self.decide("claim", "boundaries", span, {a: (c.start, c.end) for a, c in members.items()},
                                  show=lambda v: f"[{v[0]},{v[1]})")
-            sources = self.same_sources(members, {a: self.role_key(a, c.source) if c.source else (("null",), (0, 0))
-                                                  for a, c in members.items()})
+            sources = {a: k[0] for a, k in self.agreeing(
+                {a: [c.source] for a, c in members.items()},
+                {a: [self.role_key(a, c.source) if c.source else (("null",), (0, 0))] for a, c in members.items()}).items()}
             source = self.decide("claim", "source", span, {a: k for a, (k, _) in sources.items()}, show=self.show_key)
             cue = self.decide("claim", "cue", span,
                               {a: (c.cue.start, c.cue.end) if c.cue else ("null",) for a, c in members.items()},
                               show=lambda v: "none" if v == ("null",) else f"[{v[0]},{v[1]}) {self.text[v[0]:v[1]]!r}")
-            vias = self.same_vias(members, {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()})
+            vias = self.agreeing({a: c.via for a, c in members.items()},
+                                 {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()})
             via = self.decide("claim", "via", span, {a: tuple(sorted(set(k for k, _ in v))) for a, v in vias.items()},
                               show=self.show_key)
             values = {attr: self.decide("claim", attr, span, {a: getattr(c, attr) for a, c in members.items()})
