@@ -11,7 +11,7 @@ import pytest
 
 from eval.report import write_report
 from eval.scoring.scorer import ScoreConfig, score
-from tests.test_report import CLEAN, GOLD, predictions
+from tests.report_pages import CLEAN, GOLD, predictions
 
 @pytest.fixture(scope="module")
 def page(browser, tmp_path_factory):
