@@ -28,6 +28,7 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
     "score": "eval.cli.score",
     "compare": "eval.cli.compare",
     "bench": "eval.cli.bench",
+    "extract": "eval.cli.extract",
 }
 
 

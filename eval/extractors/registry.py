@@ -147,7 +147,7 @@ def get_extractor(spec: str, **options: Any) -> Extractor:
         return HttpExtractor(spec, **options)
     if _MODULE_ATTR.match(spec) and not Path(spec).exists():
         return from_target(spec, **options)
-    if Path(spec).is_file():
+    if Path(spec).is_file() or Path(spec).is_dir():  # a predictions file or a khabar extract folder
         return PredictionsFile(spec, **options)
     close = REGISTRY.suggestions(spec)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

@@ -41,6 +41,7 @@ from annotation.scheme import Scheme, load_scheme
 from eval.inputs.alignment import AlignConfig
 from eval.scoring.claims import claim_counts, claim_errors
 from eval.engine.countrows import Block, CountRows, sum_blocks
+from eval.extract.folder import prediction_files
 from eval.scoring.entities import Ent, entity_blocks, entity_errors, entity_keys
 from eval.inputs.reader import MAX_EXAMPLES, Gold, PredictionReader, Predictions, gc_paused, gold_from_documents, read_gold
 from eval.inputs.labelmap import LabelMap, load_label_map
@@ -266,7 +267,8 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
     if not len(g):
         raise KhabarError(f"{gold_path}: no gold articles{f' in split {split!r}' if split else ''} — nothing to score")
     reader = _reader(g, scheme, config)
-    reader.read_file(predictions_path)
+    for path in prediction_files(predictions_path):  # a file, or the shards of a khabar extract folder
+        reader.read_file(path)
     preds = reader.finish()
     return _run(g, preds, config, t0, time.perf_counter(), label_map=reader.label_map,
                 sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)})

@@ -1,0 +1,111 @@
+"""The Ray engine: Ray Data maps the shard plan through a pool of actors, one extractor per actor.
+
+Each actor builds the extractor once from its spec and options (a model loads once per worker),
+then, for each shard it is handed (``map_batches`` with one shard per batch), reads the shard's
+byte range from the input path itself and returns the shard's result; the driver writes the
+shards. Inputs must therefore be at a path every node reads (a shared filesystem); outputs are
+written by the driver only. Without ``address`` a local Ray instance is started for the run with
+``jobs`` CPUs and stopped after; with one, the run joins that cluster (``auto``, ``HOST:PORT``,
+``ray://HOST:PORT``), and a cluster that does not answer within the timeout is a clear error.
+When this process is already connected to Ray (a test session), that connection is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from annotation.errors import KhabarError
+from eval.extract.engines import EngineConfig
+from eval.extract.plan import Shard
+from eval.extract.work import ShardResult, run_shard
+from eval.extractors.runner import resolve_jobs
+
+
+class ShardActor:
+    """A Ray Data callable class: one extractor per actor, one shard per call."""
+
+    def __init__(self, spec: str, options: dict[str, Any], batch_size: int, fail_fast: bool) -> None:
+        from eval.extractors import get_extractor
+
+        self.extractor = get_extractor(spec, **options)
+        self.batch_size = batch_size
+        self.fail_fast = fail_fast
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        out = []
+        for item in batch["shard"]:
+            shard = Shard.from_dict(json.loads(str(item)))
+            result = run_shard(self.extractor, shard, batch_size=self.batch_size, fail_fast=self.fail_fast)
+            out.append(json.dumps(result.to_dict(), ensure_ascii=False))
+        return {"result": out}
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast, with a clear message, when nothing listens at a HOST:PORT address."""
+    hostport = address.removeprefix("ray://")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        raise KhabarError(f"--address {address!r}: expected auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise KhabarError(f"--address {address}: no Ray cluster answers there within {timeout:g} s "
+                          f"({exc.strerror or exc}) — start one with 'ray start --head' or leave out --address "
+                          "to run a local Ray for this run") from None
+
+
+def connect(address: str | None, jobs: int, timeout: float) -> bool:
+    """Connect to Ray; True when a local instance was started here (and must be stopped after)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        raise KhabarError("--engine ray needs Ray: pip install 'khabar[ray]'") from None
+    if ray.is_initialized():
+        return False
+    if address and address != "auto":
+        _probe(address, timeout)
+    try:
+        if address:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        else:
+            ray.init(num_cpus=resolve_jobs(jobs), include_dashboard=False, logging_level=logging.WARNING,
+                     log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"at --address {address}" if address else "locally"
+        raise KhabarError(f"cannot start or join Ray {where}: {str(exc).splitlines()[0]}") from None
+    return address is None
+
+
+def _workers(jobs: int) -> int:
+    import ray
+
+    return jobs if jobs > 0 else max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def run_ray(config: EngineConfig, shards: Sequence[Shard]) -> Iterator[ShardResult]:
+    if not shards:
+        return
+    started = connect(config.address, config.jobs, config.connect_timeout)
+    try:
+        import ray
+
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        items = [{"shard": json.dumps(s.to_dict())} for s in shards]
+        dataset = ray.data.from_items(items, override_num_blocks=len(items))
+        results = dataset.map_batches(
+            ShardActor, batch_size=1, concurrency=min(_workers(config.jobs), len(shards)), num_cpus=1,
+            fn_constructor_kwargs={"spec": config.spec, "options": config.options,
+                                   "batch_size": config.batch_size, "fail_fast": config.fail_fast})
+        for row in results.iter_rows():
+            yield ShardResult.from_dict(json.loads(row["result"]))
+    finally:
+        if started:
+            ray.shutdown()
