@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -66,15 +67,16 @@ def connect(address: str | None, jobs: int, timeout: float) -> bool:
         import ray
     except ImportError:
         raise KhabarError("--engine ray needs Ray: pip install 'khabar[ray]'") from None
+    logging.getLogger("ray").setLevel(logging.ERROR)
     if ray.is_initialized():
         return False
     if address and address != "auto":
         _probe(address, timeout)
     try:
         if address:
-            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
         else:
-            ray.init(num_cpus=resolve_jobs(jobs), include_dashboard=False, logging_level=logging.WARNING,
+            ray.init(num_cpus=resolve_jobs(jobs), include_dashboard=False, logging_level=logging.ERROR,
                      log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"at --address {address}" if address else "locally"
@@ -94,18 +96,30 @@ def run_ray(config: EngineConfig, shards: Sequence[Shard]) -> Iterator[ShardResu
     started = connect(config.address, config.jobs, config.connect_timeout)
     try:
         import ray
+        import ray.data
 
+        for name in ("ray", "ray.data"):  # the run's own messages are enough on stderr
+            logging.getLogger(name).setLevel(logging.ERROR)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
         items = [{"shard": json.dumps(s.to_dict())} for s in shards]
         dataset = ray.data.from_items(items, override_num_blocks=len(items))
-        results = dataset.map_batches(
-            ShardActor, batch_size=1, concurrency=min(_workers(config.jobs), len(shards)), num_cpus=1,
-            fn_constructor_kwargs={"spec": config.spec, "options": config.options,
-                                   "batch_size": config.batch_size, "fail_fast": config.fail_fast})
+        with warnings.catch_warnings():  # max_restarts (a failed actor is not restarted) is a "remote arg"
+            warnings.simplefilter("ignore")
+            results = _map(dataset, config, len(shards))
         for row in results.iter_rows():
             yield ShardResult.from_dict(json.loads(row["result"]))
     finally:
         if started:
             ray.shutdown()
+
+
+def _map(dataset: Any, config: EngineConfig, shards: int) -> Any:
+    import ray.data
+
+    return dataset.map_batches(
+        ShardActor, batch_size=1, num_cpus=1, max_restarts=0,
+        compute=ray.data.ActorPoolStrategy(size=min(_workers(config.jobs), shards)),
+        fn_constructor_kwargs={"spec": config.spec, "options": config.options,
+                               "batch_size": config.batch_size, "fail_fast": config.fail_fast})
