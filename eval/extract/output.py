@@ -49,6 +49,8 @@ def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out += [f"input {p} changed" for p in after if p in before and before[p] != after[p]]
     out += [f"input {p} is new" for p in after if p not in before]
     out += [f"input {p} is gone" for p in before if p not in after]
+    if not out and old != new:
+        out.append("the inputs are given in another order" if list(before) != list(after) else "another run")
     return out
 
 

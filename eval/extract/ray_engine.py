@@ -108,11 +108,26 @@ def run_ray(config: EngineConfig, shards: Sequence[Shard]) -> Iterator[ShardResu
         with warnings.catch_warnings():  # max_restarts (a failed actor is not restarted) is a "remote arg"
             warnings.simplefilter("ignore")
             results = _map(dataset, config, len(shards))
-        for row in results.iter_rows():
+        for row in _rows(results):
             yield ShardResult.from_dict(json.loads(row["result"]))
     finally:
         if started:
             ray.shutdown()
+
+
+def _rows(results: Any) -> Iterator[dict[str, Any]]:
+    """The result rows; a failure of Ray itself (an actor that cannot build the extractor, a lost node)
+    becomes one message."""
+    try:
+        yield from results.iter_rows()
+    except GeneratorExit:
+        raise
+    except Exception as exc:
+        cause = getattr(exc, "cause", None) or exc
+        if isinstance(cause, KhabarError):
+            raise KhabarError(str(cause)) from None
+        lines = [line for line in str(cause).splitlines() if line.strip()]
+        raise KhabarError(f"the Ray run failed: {type(cause).__name__}: {lines[-1] if lines else ''}") from None
 
 
 def _map(dataset: Any, config: EngineConfig, shards: int) -> Any:
