@@ -40,25 +40,30 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) for each non-blank line; bad JSON names file and line."""
     path = Path(path)
     with open_input(path, "a JSON lines file") as handle:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(handle, start=1):
-                try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
-                    obj, end = _scan(line, 0)
-                except (StopIteration, json.JSONDecodeError):
-                    pass
-                else:
-                    if not line[end:].strip(_JSON_SPACE):
-                        yield lineno, obj
-                        continue
-                if not line.strip():
+        yield from parse_json_lines(handle, path)
+
+
+def parse_json_lines(lines: Iterable[str], path: str | Path, first: int = 1) -> Iterator[tuple[int, Any]]:
+    """``iter_json_lines`` over lines already opened (the first is line ``first`` of ``path``)."""
+    lineno = first - 1
+    try:
+        for lineno, line in enumerate(lines, start=first):
+            try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
+                obj, end = _scan(line, 0)
+            except (StopIteration, json.JSONDecodeError):
+                pass
+            else:
+                if not line[end:].strip(_JSON_SPACE):
+                    yield lineno, obj
                     continue
-                try:
-                    yield lineno, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        except UnicodeDecodeError:
-            raise KhabarError(f"{path}:{lineno + 1}: not UTF-8 text") from None
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise KhabarError(f"{path}:{lineno + 1}: not UTF-8 text") from None
 
 
 def read_records(path: str | Path, parse: Callable[[Any, str], T]) -> list[T]:

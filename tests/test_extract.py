@@ -190,7 +190,7 @@ def test_parquet_folders_and_globs_give_the_same_predictions(khabar, tmp_path):
 
 @pytest.mark.parametrize("content, where, what", [
     ('{"id": "a", "text": "x"}\n{"id": "b"}\n', ":2:", "text"),
-    ('{"id": "a", "text": "x"}\n\nnot json\n', ":3:", "not an article JSON line"),
+    ('{"id": "a", "text": "x"}\n\nnot json\n', ":3:", "not valid JSON"),
     ('["a", "b"]\n', ":1:", "not an article"),
     ('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', ":2:", "repeats"),
 ])

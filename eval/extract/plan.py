@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.io import parse_json_lines
 from annotation.model import Article, FormatError
 
 DEFAULT_SHARD_SIZE = 1000
@@ -164,18 +166,9 @@ def _jsonl_rows(shard: Shard) -> Iterator[tuple[str, Any]]:
     with open(shard.path, "rb") as handle:
         handle.seek(shard.start)
         data = handle.read(shard.end - shard.start)
-    for n, raw in enumerate(data.split(b"\n")[:shard.lines]):
-        where = f"{shard.path}:{shard.first + n + 1}: "
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise KhabarError(f"{where}not UTF-8 text") from None
-        if not line.strip():
-            continue
-        try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise KhabarError(f"{where}not an article JSON line ({exc.msg} at column {exc.colno})") from None
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="\n")
+    for lineno, obj in parse_json_lines(lines, shard.path, shard.first + 1):
+        yield f"{shard.path}:{lineno}: ", obj
 
 
 def _parquet_rows(shard: Shard) -> Iterator[tuple[str, Any]]:
