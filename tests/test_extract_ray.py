@@ -54,3 +54,16 @@ def test_address_joins_a_running_cluster(khabar, tmp_path, ray_local):
     assert proc.returncode == 0, proc.stderr
     assert khabar("extract", ARTICLES, "-e", "baseline", "--out", tmp_path / "local", "--shard-size", "10").exit_code == 0
     assert _files(out) == _files(tmp_path / "local")
+
+
+def test_a_ray_run_resumes_what_a_local_run_left(khabar, tmp_path, ray_local):
+    """The engines share the output folder: shards written by one are kept by the other."""
+    out = tmp_path / "out"
+    args = ("extract", ARTICLES, "-e", "baseline", "--out", out, "--shard-size", "10")
+    assert khabar(*args).exit_code == 0
+    before = _files(out)
+    kept = (out / "part-00000.jsonl").stat().st_ino
+    (out / "part-00001.jsonl").unlink()
+    resumed = khabar(*args, "--engine", "ray", "--jobs", "2")
+    assert resumed.exit_code == 0 and "2 kept, 1 written" in resumed.stdout
+    assert _files(out) == before and (out / "part-00000.jsonl").stat().st_ino == kept

@@ -51,6 +51,9 @@ def _progress_display() -> tuple[Any, Any]:
                    "a local Ray for the run.")
 @click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds to wait for the cluster at --address to answer.")
+@click.option("--worker-cpus", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="With --engine ray: CPUs reserved per actor; below 1 runs more actors than CPUs, for an "
+                   "extractor that waits on a service (openai:, http://).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
               help="Articles per call of the extractor.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=DEFAULT_SHARD_SIZE, show_default=True,
@@ -58,7 +61,7 @@ def _progress_display() -> tuple[Any, Any]:
 @click.option("--overwrite", is_flag=True, help="Start over in an output folder that holds another run.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first article that makes the extractor fail.")
 def extract_cmd(articles: tuple[str, ...], spec: str, out: Path, options: tuple[str, ...], engine: str, jobs: int,
-                address: str | None, connect_timeout: float, batch_size: int, shard_size: int, overwrite: bool,
+                address: str | None, connect_timeout: float, worker_cpus: float, batch_size: int, shard_size: int, overwrite: bool,
                 fail_fast: bool) -> None:
     """Run an extractor over ARTICLES (JSON lines files, globs, folders, parquet) into a folder of shards.
 
@@ -70,13 +73,14 @@ def extract_cmd(articles: tuple[str, ...], spec: str, out: Path, options: tuple[
     from eval.cli.bench import parse_options
     from eval.extract import extract
 
-    if address and engine != "ray":
-        raise click.UsageError("--address joins a Ray cluster: give it with --engine ray")
+    if (address or worker_cpus != 1.0) and engine != "ray":
+        raise click.UsageError("--address and --worker-cpus are for --engine ray")
     bar, callbacks = _progress_display()
     with bar:
         report = extract(list(articles), spec, out, options=parse_options(options), engine=engine, jobs=jobs,
                          batch_size=batch_size, shard_size=shard_size, overwrite=overwrite, fail_fast=fail_fast,
-                         address=address, connect_timeout=connect_timeout, progress=callbacks)
+                         address=address, connect_timeout=connect_timeout, worker_cpus=worker_cpus,
+                         progress=callbacks)
     rate = report.articles / report.seconds if report.written and report.seconds else 0
     click.echo(f"{report.out}: {report.shards} shard(s), {report.kept} kept, {report.written} written; "
                f"{report.predictions} prediction line(s) for {report.articles} article(s)"

@@ -39,6 +39,7 @@ class EngineConfig:
     fail_fast: bool = False
     address: str | None = None
     connect_timeout: float = 30.0
+    worker_cpus: float = 1.0  # Ray: CPUs reserved per actor (below 1 for extractors that wait on a service)
 
 
 _worker_extractor: Extractor | None = None

@@ -84,10 +84,10 @@ def connect(address: str | None, jobs: int, timeout: float) -> bool:
     return address is None
 
 
-def _workers(jobs: int) -> int:
+def _workers(jobs: int, worker_cpus: float) -> int:
     import ray
 
-    return jobs if jobs > 0 else max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return jobs if jobs > 0 else max(1, int(ray.cluster_resources().get("CPU", 1) / worker_cpus))
 
 
 def run_ray(config: EngineConfig, shards: Sequence[Shard]) -> Iterator[ShardResult]:
@@ -134,7 +134,7 @@ def _map(dataset: Any, config: EngineConfig, shards: int) -> Any:
     import ray.data
 
     return dataset.map_batches(
-        ShardActor, batch_size=1, num_cpus=1, max_restarts=0,
-        compute=ray.data.ActorPoolStrategy(size=min(_workers(config.jobs), shards)),
+        ShardActor, batch_size=1, num_cpus=config.worker_cpus, max_restarts=0,
+        compute=ray.data.ActorPoolStrategy(size=min(_workers(config.jobs, config.worker_cpus), shards)),
         fn_constructor_kwargs={"spec": config.spec, "options": config.options,
                                "batch_size": config.batch_size, "fail_fast": config.fail_fast})

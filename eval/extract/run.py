@@ -45,7 +45,7 @@ class Progress:
 def extract(inputs: Sequence[str], spec: str, out: str | Path, *, options: dict[str, Any] | None = None,
             engine: str = "local", jobs: int = 1, batch_size: int = DEFAULT_BATCH_SIZE,
             shard_size: int = DEFAULT_SHARD_SIZE, overwrite: bool = False, fail_fast: bool = False,
-            address: str | None = None, connect_timeout: float = 30.0,
+            address: str | None = None, connect_timeout: float = 30.0, worker_cpus: float = 1.0,
             progress: Progress | None = None) -> ExtractReport:
     """Run ``spec`` over the articles of ``inputs`` into ``out``; finished shards of the same run are kept."""
     from eval.extractors import get_extractor
@@ -66,7 +66,7 @@ def extract(inputs: Sequence[str], spec: str, out: str | Path, *, options: dict[
     if progress:
         progress.start(sum(s.lines for s in shards), sum(s.lines for s in shards if s.index in output.done))
     config = EngineConfig(extractor, spec, options, jobs=jobs, batch_size=batch_size, fail_fast=fail_fast,
-                          address=address, connect_timeout=connect_timeout)
+                          address=address, connect_timeout=connect_timeout, worker_cpus=worker_cpus)
     kept, written, stopped = len(shards) - len(pending), 0, False
     results = run_engine(engine, config, pending)
     try:
