@@ -32,16 +32,14 @@ def test_ray_and_local_write_identical_shards_of_the_shipped_articles(khabar, tm
     assert len(local) == 8 and local == ray
 
 
-def test_ray_and_local_write_identical_shards_of_a_generated_corpus(khabar, tmp_path, ray_local):
+def test_ray_and_local_write_identical_shards_and_errors_of_a_generated_corpus(khabar, tmp_path, ray_local):
+    """600 articles, one of which makes the extractor fail: the same shards and the same errors.jsonl."""
     corpus = repeat_corpus(ARTICLES, 600, tmp_path / "corpus.jsonl")
-    local, ray = _both(khabar, tmp_path, corpus, "-e", "baseline", "--shard-size", "50")
-    assert len(local) == 13 and local == ray
-
-
-def test_ray_sets_failing_articles_aside_as_local_does(khabar, tmp_path, ray_local):
-    local, ray = _both(khabar, tmp_path, ARTICLES, "-e", "tests.extract_helpers:FailOn", "-o", "fail=ufuq-0003",
-                       "--shard-size", "10")
-    assert b"ufuq-0003" in local["errors.jsonl"] and local == ray
+    local, ray = _both(khabar, tmp_path, corpus, "-e", "tests.extract_helpers:FailOn", "-o", "fail=ufuq-0003~297",
+                       "--shard-size", "50")
+    assert len(local) == 13 and local == ray  # 12 shards and errors.jsonl
+    assert local["errors.jsonl"].count(b"\n") == 1 and b'"ufuq-0003~297"' in local["errors.jsonl"]
+    assert sum(part.count(b"\n") for name, part in local.items() if name.startswith("part-")) == 599
 
 
 def test_address_joins_a_running_cluster(khabar, tmp_path, ray_local):
