@@ -338,15 +338,14 @@ def annotation_to_record(article: Article, annotation: JSON, scheme: Scheme | No
             source=span(single[ROLE_SOURCE]) if single[ROLE_SOURCE] else None,
             cue=span(single[ROLE_CUE], entity=False) if single[ROLE_CUE] else None,
             via=tuple(span(v) for v in via),
-            attribution=attrs.get("attribution"), claim_type=attrs.get("claim_type"),
-            check_worthy=attrs.get("check_worthy"),
+            **{name: attrs.get(name) for name in attributes},
         ))
     entities_out = tuple(Mention(label=m.label, start=m.start, end=m.end, text=text[m.start:m.end], id=m.id,
                                  entity=cluster_name[clusters.find(m.id)]) for m in mentions)
     record = Annotated(article=article, entities=entities_out, claims=tuple(claims_out), annotation={
         "annotator": annotator_of(annotation), "task": annotation.get("task"),
         "annotation_id": annotation.get("id"), "ground_truth": bool(annotation.get("ground_truth")),
-        "updated_at": annotation.get("updated_at"),
+        "updated_at": annotation.get("updated_at"), "scheme": scheme.version,
     })
     repairs = sorted(f"{r.id}: {r.repaired}" for r in regions.values() if r.repaired)
     return record, problems, repairs

@@ -72,6 +72,7 @@ from annotation.matching import DEFAULT_CLAIM_IOU, char_iou, claim_weight, match
 from annotation.model import Annotated, Claim, Mention, Span
 from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nominal, prf
 from annotation.scheme import Scheme, load_scheme
+from annotation.versions import records_scheme
 
 CLAIM_IOU = DEFAULT_CLAIM_IOU
 ATTRIBUTES = ("attribution", "claim_type", "check_worthy")
@@ -249,7 +250,7 @@ def pair_summary(counts: Mapping[str, int]) -> dict[str, Any]:
 def agreement_report(records: Sequence[Annotated], *, scheme: Scheme | None = None,
                      claim_iou: float = CLAIM_IOU) -> dict[str, Any]:
     """The agreement report of the module docstring (stable keys)."""
-    scheme = scheme or load_scheme()
+    scheme = records_scheme(records, scheme or load_scheme(), "the records")
     attributes = tuple(attr.name for attr in scheme.attributes)
     articles, notes = group_articles(records)
     annotators = sorted({name for art in articles for name in art.records})

@@ -10,6 +10,7 @@ import click
 from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
+from annotation.versions import not_covered
 
 IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
@@ -80,7 +81,7 @@ def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None
                    version: str | None, date: str | None, scheme_path: Path | None) -> None:
     """Resolve anchored annotations against clean articles, validate, split and write the gold folder
     as a release (the card's release notes list the changes since the folder's previous release)."""
-    from annotation.gold.authoring import build_gold
+    from annotation.gold.authoring import build_gold, sources_version
     from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
     from annotation.gold.publish import publish
     from annotation.io import read_articles
@@ -90,15 +91,18 @@ def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None
     articles = articles or default_data("articles.jsonl", "--articles")
     sources = sources or default_data("annotations", "--sources")
     out = out or default_data("gold", "--out", output=True)
+    followed = scheme.at(sources_version(sources))
     docs = build_gold(read_articles(articles), sources,
-                      {"annotators": ["khabar-team"], "adjudicated": False, "scheme": scheme.version})
+                      {"annotators": ["khabar-team"], "adjudicated": False, "scheme": followed.version})
+    if (note := not_covered(scheme, followed, "annotated")) is not None:
+        click.echo(f"warning: annotation sources {note}; the release is of scheme {followed.version}", err=True)
     problems = validate_corpus(docs, scheme)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise KhabarError(f"{sources}: {len(problems)} problem(s); nothing written")
     splits = split_by_group(docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
-    published = publish(out, splits, scheme, provenance=PROVENANCE, version=version, date=date)
+    published = publish(out, splits, followed, provenance=PROVENANCE, version=version, date=date)
     click.echo(f"{out}: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()) + " articles; "
                + published.message())
 
