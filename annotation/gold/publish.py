@@ -20,6 +20,7 @@ from annotation.gold.release import (CARD_NAME, Release, choose_date, choose_ver
 from annotation.model import Annotated
 from annotation.scheme import Scheme
 from annotation.spans import Problem
+from annotation.versions import records_scheme
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,14 @@ def change_kind(previous: Release, diff: dict[str, Any], new_fingerprint: str, s
 def publish(folder: Path, splits: dict[str, list[Annotated]], scheme: Scheme, *, provenance: str,
             version: str | None = None, date: str | None = None,
             agreement: dict[str, float] | None = None) -> Published:
-    """Write ``splits`` to ``folder`` as a release after the one already there (if any). Everything is
+    """Write ``splits`` to ``folder`` as a release after the one already there (if any), of the scheme
+    version that the records follow (``scheme`` as that version defined it). Everything is
     checked before anything is written: a version that goes backwards, an unreadable card, a previous
     release that cannot be read are errors naming the file."""
     where = str(folder / CARD_NAME)
     previous = read_release(folder) if folder.is_dir() else None
     docs = [d for s in SPLITS for d in splits[s]]
+    scheme = records_scheme(docs, scheme, str(folder))  # a release is of the scheme version its records follow
     new_fingerprint = fingerprint(docs)
     diff = change = None
     if previous is not None:
