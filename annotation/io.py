@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from annotation.errors import KhabarError
-from annotation.model import Annotated, Article, FormatError, Prediction
+from annotation.model import Article, FormatError, Prediction
 
 T = TypeVar("T")
 
@@ -160,10 +160,6 @@ def read_articles(path: str | Path) -> list[Article]:
     return read_records(path, Article.from_dict)
 
 
-def read_gold(path: str | Path) -> list[Annotated]:
-    return read_records(path, Annotated.from_dict)
-
-
 def read_predictions(path: str | Path) -> list[Prediction]:
     return read_records(path, Prediction.from_dict)
 
@@ -281,8 +277,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def replace_folder(folder: str | Path, files: Mapping[str, str | bytes | Iterable[str | bytes]]) -> None:
-    """Replace ``folder`` by one holding exactly ``files`` (name -> content), as a whole: a reader
-    (or an interrupted run) sees the old folder or the new one, never a mix of the two.
+    """Write ``files`` (name -> content) into ``folder`` as a whole: a reader (or an interrupted run)
+    sees the old folder or the new one, never a mix of the two. Other files of the old folder are kept.
 
     The new folder is written beside the old one, then the two are swapped in one step where the
     system allows it (Linux), else by two renames; the old folder is then removed."""
@@ -296,6 +292,11 @@ def replace_folder(folder: str | Path, files: Mapping[str, str | bytes | Iterabl
         except OSError as exc:
             raise KhabarError(f"{folder}: cannot be written ({exc.strerror})") from None
         try:
+            if folder.is_dir():
+                for other in folder.iterdir():
+                    if other.name not in files:
+                        (shutil.copytree if other.is_dir() and not other.is_symlink() else shutil.copy2)(
+                            other, staging / other.name)
             for name, content in files.items():
                 old_mode = _target(folder / name) if folder.is_dir() else None
                 write_atomic(staging / name, content)

@@ -41,7 +41,7 @@ def prediction(doc_id: str, mentions: Sequence[tuple[int, int, str]] = (), claim
 
 
 def write_gold(path: Path, docs: Sequence[Annotated]) -> Path:
-    from annotation.gold.dataset import gold_record
+    from annotation.gold.records import gold_record
 
     write_jsonl(path, [gold_record(d) for d in docs])
     return path

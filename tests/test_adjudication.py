@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from annotation.review.adjudication import adjudicate
-from annotation.gold.dataset import load_gold
+from annotation.gold.records import load_gold
 from annotation.errors import KhabarError
 from annotation.io import write_jsonl
 from annotation.model import Annotated

@@ -108,7 +108,7 @@ def test_adjudication_of_imported_records(khabar, tmp_path: Path) -> None:
     folder = import_records(tmp_path, [annotator_a(), annotator_b(), record("c@x.org", mentions_a(), claims_a())])
     result = khabar("adjudicate", folder, "--out", tmp_path / "gold")
     assert result.exit_code == 0, result.output
-    from annotation.gold.dataset import load_gold
+    from annotation.gold.records import load_gold
 
     (doc,) = load_gold(tmp_path / "gold")
     assert _partition(doc) == _partition(annotator_a())

@@ -1,4 +1,4 @@
-"""Summing blocks of count increments into CSR rows (eval/countrows.py)."""
+"""Summing blocks of count increments into CSR rows (eval/engine/countrows.py), against a plain count."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from annotation.gold.dataset import SPLITS, fingerprint, gold_record, load_gold, split_by_group, write_gold_folder
+from annotation.gold.dataset import SPLITS, split_by_group, write_gold_folder
+from annotation.gold.records import fingerprint, gold_record, load_gold
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus
 from tests.test_model import good_doc
@@ -103,7 +104,7 @@ def test_fingerprint_is_content_only_and_sees_every_field() -> None:
     """Order and chunking do not change the fingerprint; any one value of any field does."""
     import pyarrow as pa
 
-    from annotation.gold.dataset import GOLD_FIELDS, gold_table, table_fingerprint
+    from annotation.gold.records import GOLD_FIELDS, gold_table, table_fingerprint
 
     docs = load_gold(SHIPPED)
     records = [gold_record(d) for d in docs]
@@ -151,7 +152,7 @@ def yaml_fingerprint(folder: Path) -> str:
 def test_int_values_and_valid_mask_read_arrow_buffers() -> None:
     import pyarrow as pa
 
-    from annotation.gold.dataset import int_values, valid_mask
+    from annotation.gold.records import int_values, valid_mask
 
     ints = pa.array([5, None, -3, 7, None, 2**40], type=pa.int64())
     assert int_values(ints).tolist() == [5, 0, -3, 7, 0, 2**40]
@@ -161,3 +162,30 @@ def test_int_values_and_valid_mask_read_arrow_buffers() -> None:
     assert int_values(pa.array([True, None, False], type=pa.bool_())).tolist() == [1, 0, 0]
     assert int_values(pa.array([1, 2], type=pa.int32()).slice(1)).tolist() == [2]
     assert valid_mask(pa.array(["a", "b"])).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 5, 10_000])
+def test_fingerprint_is_the_same_whatever_the_batch(batch: int) -> None:
+    docs = load_gold(SHIPPED)
+    assert fingerprint(iter(docs), batch=batch) == fingerprint(docs) == yaml_fingerprint(SHIPPED)
+    assert fingerprint([], batch=batch) == fingerprint([])
+
+
+def test_the_one_reader_names_each_line_and_reads_a_file_or_a_folder(tmp_path: Path) -> None:
+    from annotation.errors import KhabarError
+    from annotation.gold.records import gold_files, iter_gold
+
+    docs = _docs()
+    write_gold_folder(tmp_path / "g", {"dev": docs[:2], "test": docs[2:]}, load_scheme(), provenance="t")
+    places = [where for where, _ in iter_gold(gold_files(tmp_path / "g"))]
+    assert places == [f"{tmp_path / 'g' / 'dev.jsonl'}:{n}: " for n in (1, 2)] + \
+        [f"{tmp_path / 'g' / 'test.jsonl'}:{n}: " for n in (1, 2, 3, 4)]
+    assert [d.id for d in load_gold(tmp_path / "g", "test")] == [d.id for d in docs[2:]]
+    assert [d.id for d in load_gold(tmp_path / "g" / "dev.jsonl")] == [d.id for d in docs[:2]]
+    (tmp_path / "g" / "dev.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(KhabarError, match="dev.jsonl:1: missing field 'text'"):
+        load_gold(tmp_path / "g")
+    (tmp_path / "g" / "test.jsonl").unlink()
+    with pytest.raises(KhabarError, match="no split file test.jsonl"):
+        gold_files(tmp_path / "g")
+    assert gold_files(tmp_path / "g", "dev") == [tmp_path / "g" / "dev.jsonl"]

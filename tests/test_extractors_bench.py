@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.gold.dataset import load_gold
+from annotation.gold.records import load_gold
 from annotation.io import read_predictions, write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from eval.extractors import get_extractor

@@ -108,8 +108,10 @@ def test_a_signal_mid_write_leaves_the_old_file_and_no_temporary_file(tmp_path, 
 def test_a_folder_is_replaced_as_a_whole(tmp_path):
     gold = tmp_path / "gold"
     replace_folder(gold, {"dev.jsonl": "d1\n", "test.jsonl": "t1\n", "README.md": "card 1\n"})
+    (gold / "NOTES.txt").write_text("mine\n")
     replace_folder(gold, {"dev.jsonl": "d2\n", "test.jsonl": "t2\n"})
-    assert {p.name: p.read_text() for p in gold.iterdir()} == {"dev.jsonl": "d2\n", "test.jsonl": "t2\n"}
+    assert {p.name: p.read_text() for p in gold.iterdir()} == {  # files it does not write are kept
+        "dev.jsonl": "d2\n", "test.jsonl": "t2\n", "README.md": "card 1\n", "NOTES.txt": "mine\n"}
     assert [p.name for p in tmp_path.iterdir()] == ["gold"]
 
 
@@ -194,3 +196,26 @@ def test_the_command_line_redacts_its_errors(khabar, tmp_path, monkeypatch):
     result = khabar("score", missing, missing)
     assert result.exit_code == 1
     assert "feedface0123456789feedface" not in result.output and "***" in result.output
+
+
+@pytest.mark.parametrize("sources", ["data/anotations", "empty"])
+def test_gold_build_never_replaces_the_gold_with_nothing(khabar, tmp_path, sources):
+    import shutil
+
+    gold = tmp_path / "gold"
+    shutil.copytree(ROOT / "data" / "gold", gold)
+    before = {p.name: p.read_bytes() for p in gold.iterdir()}
+    (tmp_path / "empty").mkdir()
+    result = khabar("gold", "build", "--articles", ROOT / "data" / "articles.jsonl",
+                    "--sources", tmp_path / sources, "--out", gold)
+    assert result.exit_code == 1
+    assert "nothing written" in result.output or "no such folder" in result.output
+    assert {p.name: p.read_bytes() for p in gold.iterdir()} == before
+
+
+def test_the_card_escapes_annotator_names():
+    from annotation.gold.card import markdown_text
+
+    assert markdown_text("<script>alert(1)</script>") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+    assert markdown_text("[click](http://x)") == "\\[click\\]\\(http://x\\)"
+    assert markdown_text("khabar-team") == "khabar-team"

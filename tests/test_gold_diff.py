@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.gold.dataset import SPLITS, load_gold
+from annotation.gold.records import SPLITS, load_gold
 from annotation.gold.diff import SUMMARY_KEYS, GoldSide, describe, diff_gold
 from annotation.gold.publish import publish
 from annotation.gold.release import scheme_fields

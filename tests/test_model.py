@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.io import dumps, read_gold, read_predictions, write_jsonl
+from annotation.gold.records import load_gold
+from annotation.io import dumps, read_predictions, write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus, validate_document
@@ -91,9 +92,9 @@ def test_jsonl_round_trip_is_byte_stable(tmp_path: Path) -> None:
     first = tmp_path / "a.jsonl"
     second = tmp_path / "b.jsonl"
     write_jsonl(first, [good_doc(), replace(good_doc(), article=replace(good_doc().article, id="doc-2"))])
-    write_jsonl(second, read_gold(first))
+    write_jsonl(second, load_gold(first))
     assert first.read_bytes() == second.read_bytes()
-    assert read_gold(second)[0] == good_doc()
+    assert load_gold(second)[0] == good_doc()
 
 
 def test_spec_example_prediction_parses_without_offsets(tmp_path: Path) -> None:
@@ -120,7 +121,7 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, content: str, message: str
     path = tmp_path / "a.jsonl"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(KhabarError, match=re.escape(message)):
-        read_gold(path)
+        load_gold(path)
 
 
 @pytest.mark.parametrize("expected", ["a JSON lines file", "a Label Studio JSON export", "a result JSON file"])

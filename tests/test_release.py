@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from annotation.errors import KhabarError
-from annotation.gold.dataset import SPLITS, fingerprint, load_gold
+from annotation.gold.records import SPLITS, fingerprint, load_gold
 from annotation.gold.publish import publish
 from annotation.gold.release import bump, choose_date, choose_version, parse_version, read_release
 from annotation.scheme import load_scheme

@@ -160,3 +160,37 @@ def test_macro_f1_and_accuracy_equal_scikit_learn(seed):
     for a in values:
         assert metrics[f"claims.{a}.macro_f1"] == pytest.approx(f1_score(truth[a], guess[a], average="macro"))
         assert metrics[f"claims.{a}.accuracy"] == pytest.approx(accuracy_score(truth[a], guess[a]))
+
+
+def _scheme_without(tmp_path, name: str):
+    import json
+    from pathlib import Path
+
+    raw = json.loads((Path(__file__).resolve().parent.parent / "data" / "scheme.json").read_text(encoding="utf-8"))
+    raw["claim_attributes"] = [a for a in raw["claim_attributes"] if a["name"] != name]
+    path = tmp_path / "scheme.json"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    return load_scheme(path)
+
+
+def test_claim_attributes_come_from_the_scheme(tmp_path):
+    """The shipped scheme gives the attributes in the result's order; a scheme without ``claim_type``
+    scores no claim type, and a claim whose only wrong attribute is its type is then right end to end."""
+    from eval.scoring.metrics import claim_attributes, summary
+
+    shipped = claim_attributes(load_scheme())
+    assert shipped == (("claim_type", "attribution"), ("check_worthy",))
+    assert {a.name for a in load_scheme().attributes} == set(shipped.names)
+    assert shipped.prf_parts == ("detection", "exact", "cue", "check_worthy", "end_to_end")
+    smaller = claim_attributes(_scheme_without(tmp_path, "claim_type"))
+    assert smaller == (("attribution",), ("check_worthy",))
+    wrong_type = [pred(claim_type="opinion")]
+    assert run([GOLD], wrong_type)["claims.end_to_end.tp"] == 0
+    counts = claim_counts([GOLD], wrong_type, TEXT, CLUSTERS, attributes=smaller)
+    assert counts["claims.end_to_end.tp"] == 1 and not any(k.startswith("claims.claim_type") for k in counts)
+    paths = summary(counts, smaller)
+    assert "claims.attribution.accuracy" in paths and not any(p.startswith("claims.claim_type") for p in paths)
+    errors = claim_errors([GOLD], [pred(claim_type="opinion", check_worthy=False)], TEXT, CLUSTERS)
+    assert errors[0]["wrong"] == ["claim_type", "check_worthy"]
+    errors = claim_errors([GOLD], [pred(claim_type="opinion", check_worthy=False)], TEXT, CLUSTERS, attributes=smaller)
+    assert errors[0]["wrong"] == ["check_worthy"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.gold.dataset import fingerprint, load_gold
+from annotation.gold.records import fingerprint, load_gold
 from tests.scoring_corpus import claim, gold_doc, span, write_gold, write_lines
 
 TEXT_A = "قال الرئيس إن روسيا ستزيد صادراتها إلى الصين العام المقبل"

@@ -1,15 +1,13 @@
-"""Entity scoring: hand-worked cases (nested, overlapping, touching spans), the vectorised path."""
+"""Entity scoring rules: hand-worked cases (nested, overlapping, touching spans); the vectorised path is
+tested against them in tests/test_engine_entities.py."""
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 
-import numpy as np
 import pytest
 
-from eval.scoring.entities import (Columns, Ent, document_counts, entity_blocks, entity_errors, entity_increments,
-                           entity_keys)
+from eval.scoring.entities import Ent, document_counts, entity_errors
 from eval.scoring.metrics import OUTCOMES, SCHEMES, headline
 
 
@@ -121,43 +119,6 @@ def test_macro_is_the_mean_over_labels_present():
     # A: f1 1; B: f1 0 (missed); C: f1 0 (spurious)
     assert m["entities.strict.macro.f1"] == pytest.approx(1 / 3)
     assert m["entities.strict.per_label.A.f1"] == 1.0
-
-
-def _columns(docs, side, labels):
-    rows = [(i, e) for i, pair in enumerate(docs) for e in pair[side]]
-    return Columns(np.array([i for i, _ in rows], dtype=np.int64),
-                   np.array([-1 if e.start is None else e.start for _, e in rows], dtype=np.int64),
-                   np.array([-1 if e.end is None else e.end for _, e in rows], dtype=np.int64),
-                   np.array([labels.index(e.label) for _, e in rows], dtype=np.int64))
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_vectorised_path_equals_the_matcher_on_nested_corpora(seed):
-    rng = random.Random(seed)
-    labels = ["A", "B", "C"]
-
-    def spans(n):
-        out = []
-        for _ in range(n):
-            s = rng.randint(0, 60)
-            out.append(E(s, s + rng.randint(1, 12), rng.choice(labels)))
-        return out
-
-    docs = []
-    for _ in range(200):
-        pred = spans(rng.randint(0, 9))
-        if rng.random() < 0.2:
-            pred.append(E(None, None, rng.choice(labels)))
-        docs.append((spans(rng.randint(0, 9)), pred))
-    rows, cols = entity_increments(_columns(docs, 0, labels), _columns(docs, 1, labels), labels)
-    for block_rows, _ in entity_blocks(_columns(docs, 0, labels), _columns(docs, 1, labels), labels):
-        assert (block_rows[1:] >= block_rows[:-1]).all(), "each block's documents are in order"
-    keys = entity_keys(labels)
-    got = [Counter() for _ in docs]
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        got[r][keys[c]] += 1
-    for i, (gold, pred) in enumerate(docs):
-        assert got[i] == document_counts(gold, pred), i
 
 
 def test_errors_name_each_kind():

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import eval.inputs.reader
-from annotation.gold.dataset import fingerprint, load_gold
 from annotation.errors import KhabarError
+from annotation.gold.records import fingerprint, load_gold
 from annotation.io import read_predictions
-from eval.inputs.reader import read_gold
+from eval.inputs.gold import read_gold_columns
 from eval.scoring.scorer import ScoreConfig, score, score_files
 from tests.scoring_corpus import claim, gold_doc, span, text_of, write_gold, write_lines
 
@@ -47,39 +46,36 @@ def variants(records):
 
 
 @pytest.fixture(params=["columnar", "line by line"])
-def reader(request, monkeypatch):
-    """Run a test with both readers: 'line by line' makes the columnar path step aside for every file."""
-    if request.param == "line by line":
-        def refuse(*args, **kwargs):
-            raise eval.inputs.reader._Irregular
-
-        monkeypatch.setattr(eval.inputs.reader, "_arrow_read", refuse)
-        monkeypatch.setattr(eval.inputs.reader, "_RECORD_BATCH", 2)  # the fingerprint's table built in batches
-    return request.param
+def fast(request):
+    """Run a test with both readers: 'line by line' turns the columnar path off for every file."""
+    return request.param == "columnar"
 
 
-def test_fingerprint_and_mentions_equal_the_models(tmp_path, reader):
-    from annotation.gold.dataset import gold_record
+def test_fingerprint_and_mentions_equal_the_models(tmp_path, fast):
+    from annotation.gold.records import gold_record
 
     records = [gold_record(d) for d in docs()]
     canonical = write_lines(tmp_path / "gold.jsonl", records)
     expected = fingerprint(load_gold(canonical))
-    assert read_gold(canonical).fingerprint == expected
-    base = score_files(canonical, write_lines(tmp_path / "p.jsonl", []), config=ScoreConfig(bootstrap=0)).summary
+    assert read_gold_columns(canonical, fast=fast).fingerprint == expected
+    assert read_gold_columns(canonical, fast=fast).columnar == fast
+    base = score_files(canonical, write_lines(tmp_path / "p.jsonl", []), config=ScoreConfig(bootstrap=0),
+                       fast=fast).summary
     for name, lines in variants(records).items():
         path = write_lines(tmp_path / f"{name}.jsonl", lines)
-        assert read_gold(path).fingerprint == fingerprint(load_gold(path)) == expected, name
-        other = score_files(path, write_lines(tmp_path / "p.jsonl", []), config=ScoreConfig(bootstrap=0)).summary
+        assert read_gold_columns(path, fast=fast).fingerprint == fingerprint(load_gold(path)) == expected, name
+        other = score_files(path, write_lines(tmp_path / "p.jsonl", []), config=ScoreConfig(bootstrap=0),
+                            fast=fast).summary
         assert other["entities"] == base["entities"] and other["claims"] == base["claims"], name
 
 
-def test_gold_folder_with_interleaved_splits(tmp_path, reader):
+def test_gold_folder_with_interleaved_splits(tmp_path, fast):
     from annotation.gold.dataset import write_gold_folder
     from annotation.scheme import load_scheme
 
     d = docs()
     write_gold_folder(tmp_path / "g", {"dev": [d[4], d[1]], "test": [d[0], d[2], d[3]]}, load_scheme(), provenance="t")
-    assert read_gold(tmp_path / "g").fingerprint == fingerprint(load_gold(tmp_path / "g"))
+    assert read_gold_columns(tmp_path / "g", fast=fast).fingerprint == fingerprint(load_gold(tmp_path / "g"))
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -90,18 +86,18 @@ def test_gold_folder_with_interleaved_splits(tmp_path, reader):
     (lambda r: r.update(id="d0"), "gold.jsonl:2: duplicate gold article id 'd0' (also at "),
     (lambda r: r.pop("text"), "gold.jsonl:2: missing field 'text'"),
 ])
-def test_bad_gold_names_the_line(tmp_path, mutate, message, reader):
-    from annotation.gold.dataset import gold_record
+def test_bad_gold_names_the_line(tmp_path, mutate, message, fast):
+    from annotation.gold.records import gold_record
 
     records = [gold_record(d) for d in docs(3)]
     mutate(records[1])
     path = write_lines(tmp_path / "gold.jsonl", records)
     with pytest.raises(KhabarError) as info:
-        read_gold(path)
+        read_gold_columns(path, fast=fast)
     assert message in str(info.value)
 
 
-def test_library_and_files_give_the_same_numbers(tmp_path, reader):
+def test_library_and_files_give_the_same_numbers(tmp_path, fast):
     gold = docs()
     lines = [{"id": "d1", "entities": [{"start": 0, "end": 3, "label": "PERS"}]},
              {"id": "d2", "entities": [{"start": 0, "end": 3, "label": "ORG"}, {"label": "GPE", "text": "الصين"}],
@@ -110,7 +106,7 @@ def test_library_and_files_give_the_same_numbers(tmp_path, reader):
              {"id": "d3", "entities": [{"start": 5, "end": 9, "label": "ORG"}, {"start": 12, "end": 19, "label": "GPE"}]}]
     gold_path = write_gold(tmp_path / "gold.jsonl", gold)
     pred_path = write_lines(tmp_path / "pred.jsonl", lines)
-    from_files = score_files(gold_path, pred_path, config=ScoreConfig(bootstrap=0))
+    from_files = score_files(gold_path, pred_path, config=ScoreConfig(bootstrap=0), fast=fast)
     from_objects = score(load_gold(gold_path), read_predictions(pred_path), config=ScoreConfig(bootstrap=0))
     for key in ("signature", "entities", "claims", "documents", "gold_fingerprint"):
         assert from_files.summary[key] == from_objects.summary[key], key
@@ -118,14 +114,14 @@ def test_library_and_files_give_the_same_numbers(tmp_path, reader):
     assert dict(from_files.per_document) == dict(from_objects.per_document)
 
 
-def test_errors_for_the_report(tmp_path, reader):
+def test_errors_for_the_report(tmp_path, fast):
     gold_path = write_gold(tmp_path / "gold.jsonl", docs())
     pred_path = write_lines(tmp_path / "pred.jsonl", [
         {"id": "d1", "entities": [{"start": 0, "end": 3, "label": "ORG"}]},
         {"id": "d2", "claims": [{"text": "روسيا ستزيد صادراتها", "attribution": "indirect",
                                  "claim_type": "opinion", "check_worthy": True}]},
         {"id": "d3", "entities": [{"start": 0, "end": 2, "label": "PERS"}, {"start": 30, "end": 33, "label": "DATE"}]}])
-    run = score_files(gold_path, pred_path, config=ScoreConfig(bootstrap=0))
+    run = score_files(gold_path, pred_path, config=ScoreConfig(bootstrap=0), fast=fast)
     errors = run.errors
     assert [e["kind"] for e in errors["d1"]] == ["label"]
     assert errors["d1"][0]["gold"]["label"] == "PERS" and errors["d1"][0]["pred"]["label"] == "ORG"
@@ -151,17 +147,17 @@ def _prediction_state(preds):
             preds.duplicate_example, preds.labels)
 
 
-def test_the_two_readers_read_alike(tmp_path, monkeypatch):
+def test_the_two_readers_read_alike(tmp_path):
     """The shipped gold (claims, clusters, two splits) and a predictions file with texts that match and
     that do not, a label the mapping drops and a repeated mention: the columnar reader takes both files
     and gives exactly what the line-by-line reader gives."""
     from annotation.scheme import load_scheme
-    from eval.inputs.reader import PredictionReader
     from eval.inputs.labelmap import load_label_map
+    from eval.inputs.predictions import PredictionReader
 
     root = Path(__file__).resolve().parent.parent
     gold_dir = root / "data" / "gold"
-    first = read_gold(gold_dir)
+    first = read_gold_columns(gold_dir)
     doc_a, doc_b = first.ids[0], first.ids[3]
     text_a = first.texts[0]
     lines = [{"id": doc_b, "entities": [{"start": 0, "end": 4, "label": "PER", "text": first.texts[3][0:4]}]},
@@ -171,26 +167,18 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
                  {"start": 0, "end": 5, "label": "ORG", "score": 0.5},
                  {"start": 2, "end": 7, "label": "LOC", "text": text_a[2:7]}], "claims": []}]
     pred_path = write_lines(tmp_path / "pred.jsonl", lines)
-    took = []
-    for name in ("take_table",):
-        original = getattr(eval.inputs.reader.Gold, name)
-        monkeypatch.setattr(eval.inputs.reader.Gold, name, lambda self, *a, _o=original: (took.append("gold"), _o(self, *a))[1])
-    original_p = eval.inputs.reader.PredictionReader._take_table
-    monkeypatch.setattr(eval.inputs.reader.PredictionReader, "_take_table",
-                        lambda self, *a: (took.append("pred"), original_p(self, *a))[1])
 
-    def read_both():
-        gold = read_gold(gold_dir)
+    def read_both(fast):
+        gold = read_gold_columns(gold_dir, fast=fast)
         labels = list(load_scheme().labels)
         r = PredictionReader(gold, load_scheme(), labels=labels, label_map=load_label_map("conll", labels))
-        r.read_file(pred_path)
+        r.read_file(pred_path, fast=fast)
         return gold, r.finish()
 
-    columnar = read_both()
-    assert took == ["gold", "gold", "pred"]  # both splits and the predictions went the columnar way
-    monkeypatch.setattr(eval.inputs.reader, "_arrow_read", lambda *a: (_ for _ in ()).throw(eval.inputs.reader._Irregular()))
-    line_by_line = read_both()
-    assert took == ["gold", "gold", "pred"]
+    columnar = read_both(True)
+    assert columnar[0].columnar and columnar[1].columnar  # both splits and the predictions went the columnar way
+    line_by_line = read_both(False)
+    assert not line_by_line[0].columnar and not line_by_line[1].columnar
     assert _gold_state(columnar[0]) == _gold_state(line_by_line[0])
     assert any(columnar[0].claims) and any(columnar[0].clusters)
     assert _prediction_state(columnar[1]) == _prediction_state(line_by_line[1])
@@ -219,28 +207,26 @@ def test_the_two_readers_read_alike(tmp_path, monkeypatch):
 def test_the_columnar_reader_steps_aside(tmp_path, content):
     """What the line-by-line reader must see (to name an error, warn, align or parse) is never taken."""
     from annotation.scheme import load_scheme
-    from eval.inputs.reader import PredictionReader, _arrow_read, _Irregular, _prediction_schema
+    from eval.inputs.predictions import PredictionReader
 
-    gold = read_gold(write_gold(tmp_path / "gold.jsonl", docs(2)))
+    gold = read_gold_columns(write_gold(tmp_path / "gold.jsonl", docs(2)))
     reader = PredictionReader(gold, load_scheme(), labels=list(load_scheme().labels))
     path = tmp_path / "p.jsonl"
     path.write_bytes(b'{"id": "d1", "entities": [{"start": 0, "end": 3, "label": "PERS", "text": "x"}]}\n')
-    reader._take_table(path, _arrow_read(path, _prediction_schema()))  # a regular file is taken
+    assert reader.read_columnar(path)  # a regular file is taken
     assert reader.out.lines == 1 and len(reader.out.mentions) == 1 and reader.out.text_mismatch
     reader = PredictionReader(gold, load_scheme(), labels=list(load_scheme().labels))
     path.write_bytes(content)
-    with pytest.raises(_Irregular):
-        reader._take_table(path, _arrow_read(path, _prediction_schema()))
+    assert not reader.read_columnar(path)
     assert not reader.out.where and not len(reader.out.mentions) and not reader.out.lines
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 5, 1 << 24])
-def test_object_lines_across_blocks(monkeypatch, block):
-    from eval.inputs.reader import _Irregular, _object_lines
+def test_object_lines_across_blocks(block):
+    from eval.inputs.columnar import NotColumnar, object_lines
 
-    monkeypatch.setattr(eval.inputs.reader, "_LINE_BLOCK", block)
-    assert _object_lines(b'{"a": 1}\n{"b":\n') == 2
-    assert _object_lines(b'{}\r\n{}\r\n{}') == 3
+    assert object_lines(b'{"a": 1}\n{"b":\n', block=block) == 2
+    assert object_lines(b'{}\r\n{}\r\n{}', block=block) == 3
     for bad in (b'{}\n\n{}\n', b'{}\n {}\n', b'{}\n{}\n\n', b' {}\n', b'', b'{}\n}\n'):
-        with pytest.raises(_Irregular):
-            _object_lines(bad)
+        with pytest.raises(NotColumnar):
+            object_lines(bad, block=block)

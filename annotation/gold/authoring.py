@@ -137,9 +137,14 @@ def sources_version(sources_dir: Path) -> str:
 def build_gold(articles: list[Article], sources_dir: Path,
                annotation: dict[str, Any] | None = None) -> list[Annotated]:
     """Resolve every ``<id>.json`` in ``sources_dir`` against the article with that id."""
+    if not sources_dir.is_dir():
+        raise KhabarError(f"{sources_dir}: no such folder of annotation sources (give --sources)")
+    paths = sorted(sources_dir.glob("*.json"))
+    if not paths:
+        raise KhabarError(f"{sources_dir}: no annotation sources (<article id>.json) in this folder; nothing written")
     by_id = {a.id: a for a in articles}
     docs = []
-    for path in sorted(sources_dir.glob("*.json")):
+    for path in paths:
         source = load_source(path)
         article = by_id.get(source["id"])
         if article is None:

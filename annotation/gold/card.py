@@ -14,6 +14,7 @@ that the cache key changes whenever a byte of the data does.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -23,9 +24,9 @@ from typing import Any
 
 import yaml
 
-from annotation.gold.dataset import GOLD_FIELDS, SPLITS, _struct, gold_record
+from annotation.gold.records import GOLD_FIELDS, SPLITS, gold_record
 from annotation.gold.release import CARD_NAME, Release
-from annotation.io import dumps, write_atomic
+from annotation.io import dumps, replace_folder
 from annotation.model import Annotated
 from annotation.locations import checkout_data
 from annotation.scheme import Scheme
@@ -53,6 +54,20 @@ def statistics(docs: Sequence[Annotated], scheme: Scheme) -> dict[str, Any]:
     stats["claims_with_source"] = sum(1 for d in docs for c in d.claims if c.source is not None)
     stats["claims_with_via"] = sum(1 for d in docs for c in d.claims if c.via)
     return stats
+
+
+def features_yaml(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for name, kind in fields.items():
+        if isinstance(kind, str):
+            out.append({"name": name, "dtype": kind})
+        elif isinstance(kind, list):  # a list of structs
+            out.append({"name": name, "list": features_yaml(kind[0])})
+        elif isinstance(kind, tuple):  # a list of scalars
+            out.append({"name": name, "list": kind[0]})
+        else:
+            out.append({"name": name, "struct": features_yaml(kind)})
+    return out
 
 
 def split_lines(splits: dict[str, list[Annotated]]) -> dict[str, str]:
@@ -84,6 +99,14 @@ def shown_path(folder: Path) -> str:
     return folder.as_posix()
 
 
+def markdown_text(text: str) -> str:
+    """Text the card did not write (an annotator's name) as inert Markdown: no HTML, links or code."""
+    return html.escape(text).translate(_MARKDOWN_SPECIAL)
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~"})
+
+
 def _table(counts: dict[str, Any], head: str = "value | count") -> str:
     rows = "\n".join(f"| {k} | {v} |" for k, v in counts.items())
     return f"| {head} |\n|---|---|\n{rows}\n"
@@ -98,7 +121,7 @@ def _header(release: Release) -> dict[str, Any]:
                      "description": f"khabar gold {release.version}, split files sha256 {release.content} "
                                     "(part of the datasets cache key: a new content is never served stale)",
                      "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in SPLITS]}],
-        "dataset_info": {"features": _struct(CARD_FIELDS)},
+        "dataset_info": {"features": features_yaml(CARD_FIELDS)},
         "khabar": release.header(),
     }
 
@@ -108,7 +131,7 @@ def _release_section(release: Release) -> str:
             f"{release.scheme_version} (fingerprint {release.scheme_fingerprint}); gold fingerprint "
             f"`{release.fingerprint}` (the annotations of both splits; a score's signature names the fingerprint "
             f"and release of the gold it scored); split files "
-            f"sha256 `{release.content}`; annotators: {', '.join(release.annotators) or 'none recorded'}; "
+            f"sha256 `{release.content}`; annotators: {', '.join(map(markdown_text, release.annotators)) or 'none recorded'}; "
             f"adjudicated: {'yes' if release.adjudicated else 'no'}. Every record carries the release under "
             "`annotation.release`. Versions are MAJOR.MINOR.PATCH: major when the scheme changes "
             "incompatibly, minor when articles are added or removed, patch for corrections.\n")
@@ -165,8 +188,6 @@ def write_gold_files(folder: Path, splits: dict[str, list[Annotated]], scheme: S
                for s in SPLITS}
     lines = split_lines(stamped)
     release = replace(release, content=content_hash({s: lines[s].encode("utf-8") for s in SPLITS}))
-    for split in SPLITS:
-        write_atomic(folder / f"{split}.jsonl", lines[split])
-    write_atomic(folder / CARD_NAME, dataset_card(stamped, scheme, provenance=provenance, release=release,
-                                                  folder=shown_path(folder)))
+    card = dataset_card(stamped, scheme, provenance=provenance, release=release, folder=shown_path(folder))
+    replace_folder(folder, {**{f"{split}.jsonl": lines[split] for split in SPLITS}, CARD_NAME: card})
     return release

@@ -1,180 +1,23 @@
-"""The gold set as a Hugging Face dataset folder: split files, a dataset card with YAML configs and features.
+"""The gold set as a Hugging Face dataset folder: splitting articles into dev and test, and writing a release.
 
-``datasets.load_dataset(<folder>)`` loads it without a loading script. The card and the writing of a
-release are in :mod:`annotation.gold.card` and :mod:`annotation.gold.publish`.
+``datasets.load_dataset(<folder>)`` loads it without a loading script. The records, features and
+fingerprint are in :mod:`annotation.gold.records`; the card and the writing of a release in
+:mod:`annotation.gold.card` and :mod:`annotation.gold.publish`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from annotation.errors import KhabarError
-from annotation.io import read_gold
+from annotation.gold.records import SPLITS
 from annotation.model import Annotated
 from annotation.scheme import Scheme
 
-SPLITS = ("dev", "test")
 DEFAULT_TEST_FRACTION = 0.5
 DEFAULT_SPLIT_SEED = 13
-
-_SPAN = {"start": "int32", "end": "int32", "text": "string"}
-_SOURCE = {**_SPAN, "entity": "string"}
-
-
-def _struct(fields: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for name, kind in fields.items():
-        if isinstance(kind, str):
-            out.append({"name": name, "dtype": kind})
-        elif isinstance(kind, list):  # a list of structs
-            out.append({"name": name, "list": _struct(kind[0])})
-        elif isinstance(kind, tuple):  # a list of scalars
-            out.append({"name": name, "list": kind[0]})
-        else:
-            out.append({"name": name, "struct": _struct(kind)})
-    return out
-
-
-GOLD_FIELDS: dict[str, Any] = {
-    "id": "string", "text": "string", "title": "string", "source": "string",
-    "url": "string", "published": "string", "lang": "string",
-    "entities": [{"id": "string", **_SPAN, "label": "string", "entity": "string"}],
-    "claims": [{"id": "string", **_SPAN, "source": _SOURCE, "cue": _SPAN, "via": [_SOURCE],
-                "attribution": "string", "claim_type": "string", "check_worthy": "bool"}],
-    "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string"},
-}
-
-
-def gold_record(doc: Annotated) -> dict[str, Any]:
-    """One line of a gold split file: the article (without its ingestion ``meta``) and its labels."""
-    record = doc.to_dict()
-    record.pop("meta", None)
-    return record
-
-
-def _arrow_type(kind: Any) -> Any:
-    import pyarrow as pa
-
-    if isinstance(kind, str):
-        return {"string": pa.string(), "int32": pa.int32(), "bool": pa.bool_()}[kind]
-    if isinstance(kind, list):  # a list of structs
-        return pa.list_(_arrow_type(kind[0]))
-    if isinstance(kind, tuple):  # a list of scalars
-        return pa.list_(_arrow_type(kind[0]))
-    return pa.struct([(name, _arrow_type(k)) for name, k in kind.items()])
-
-
-def gold_schema() -> Any:
-    """The gold features (:data:`GOLD_FIELDS`) as a pyarrow schema: how ``datasets`` and the scorer read a split."""
-    import pyarrow as pa
-
-    return pa.schema([(name, _arrow_type(kind)) for name, kind in GOLD_FIELDS.items()])
-
-
-def gold_table(records: Sequence[dict[str, Any]]) -> Any:
-    """Gold records (:func:`gold_record`) as a pyarrow table of :func:`gold_schema`; a record that does not fit
-    the features is an error naming its document."""
-    import pyarrow as pa
-
-    schema = gold_schema()
-    try:
-        return pa.Table.from_pylist(list(records), schema=schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        for record in records:
-            try:
-                pa.Table.from_pylist([record], schema=schema)
-            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                raise KhabarError(f"gold document {record.get('id')!r} does not fit the gold features ({exc}) — "
-                                  "ids, cluster ids and texts are strings, offsets integers; "
-                                  "'khabar validate' lists what to fix") from None
-        raise
-
-
-def valid_mask(array: Any) -> np.ndarray:
-    """Which values of an Arrow array are not null, as NumPy booleans (read from the validity bitmap)."""
-    validity = array.buffers()[0]
-    if validity is None or not array.null_count:
-        return np.ones(len(array), dtype=bool)
-    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-    return bits[array.offset:array.offset + len(array)].astype(bool)
-
-
-def int_values(array: Any) -> np.ndarray:
-    """An Arrow integer or boolean array as int64 numbers, a null as 0, read from the Arrow buffers:
-    pyarrow's own conversions between Arrow, Python and NumPy import pandas (0.3 s for a command)."""
-    import pyarrow as pa
-
-    values = array.cast(pa.int64()) if array.type != pa.int64() else array
-    out = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset:values.offset + len(values)]
-    return np.where(valid_mask(values), out, 0) if values.null_count else out
-
-
-def _feed(streams: dict[str, Any], path: str, array: Any) -> None:
-    """Hash an Arrow array by its values, one stream per leaf of the type (so that how a column is cut
-    in chunks does not matter): structs by their fields, lists by their lengths and then their items
-    (a null list counts as empty, a null struct as one whose fields are null), scalars by validity and
-    value, strings as UTF-8."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    def stream(name: str) -> Any:
-        if name not in streams:
-            streams[name] = hashlib.sha256()
-        return streams[name]
-
-    kind = array.type
-    if pa.types.is_struct(kind):
-        for field_, child in zip(kind, array.flatten()):
-            _feed(streams, f"{path}.{field_.name}", child)
-        return
-    if pa.types.is_list(kind):
-        stream(f"{path}#").update(int_values(pc.list_value_length(array)).astype("<i8").tobytes())
-        _feed(streams, f"{path}[]", array.flatten())
-        return
-    stream(f"{path}?").update(valid_mask(array).astype(np.uint8).tobytes())
-    if pa.types.is_string(kind):
-        lengths = int_values(pc.binary_length(array))
-        stream(f"{path}#").update(lengths.astype("<i8").tobytes())
-        _, offsets, data = array.buffers()
-        bounds = np.frombuffer(offsets, dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-        if len(array) and int(bounds[-1] - bounds[0]) == int(lengths.sum()):  # null values take no bytes
-            stream(path).update(memoryview(data)[int(bounds[0]):int(bounds[-1])])
-        else:
-            stream(path).update("".join(v for v in array.to_pylist() if v is not None).encode("utf-8"))
-        return
-    stream(path).update(int_values(array).astype("<i8").tobytes())
-
-
-def table_fingerprint(table: Any) -> str:
-    """A short hash of a gold table's content (:func:`gold_schema`), in id order: independent of file
-    layout, split, line order and how the table is cut in chunks."""
-    import pyarrow.compute as pc
-
-    table = table.select(list(GOLD_FIELDS)).cast(gold_schema())
-    ids = table["id"]
-    if len(ids) > 1 and not pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():
-        table = table.take(pc.sort_indices(ids))
-    streams: dict[str, Any] = {}
-    for name in GOLD_FIELDS:
-        column = table[name]
-        for chunk in column.chunks or [column.combine_chunks()]:
-            _feed(streams, name, chunk)
-    digest = hashlib.sha256(b"khabar gold fingerprint 2\n")
-    for name, stream in streams.items():
-        digest.update(f"{name} {stream.hexdigest()}\n".encode("utf-8"))
-    return digest.hexdigest()[:8]
-
-
-def fingerprint(docs: Iterable[Annotated]) -> str:
-    """A short hash of the gold content, independent of file layout, split and order: part of every
-    signature. The content is the documents as the gold features hold them (:func:`table_fingerprint`)."""
-    return table_fingerprint(gold_table([gold_record(doc) for doc in docs]))
 
 
 def split_by_group(docs: Sequence[Annotated], *, test_fraction: float = DEFAULT_TEST_FRACTION,
@@ -202,21 +45,3 @@ def write_gold_folder(folder: Path, splits: dict[str, list[Annotated]], scheme: 
 
     return publish(folder, splits, scheme, provenance=provenance, **release)
 
-
-def gold_files(path: Path, split: str | None = None) -> list[Path]:
-    """The JSON lines files of a gold path: a file, or a dataset folder (all splits, or one)."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise KhabarError(f"{path}: no such gold file or folder")
-    names = [split] if split else list(SPLITS)
-    files = [path / f"{name}.jsonl" for name in names]
-    missing = [f for f in files if not f.is_file()]
-    if missing:
-        raise KhabarError(f"{path}: no split file {missing[0].name} (expected a khabar gold folder)")
-    return files
-
-
-def load_gold(path: str | Path, split: str | None = None) -> list[Annotated]:
-    """Read gold documents from a split file or a gold folder."""
-    return [doc for f in gold_files(Path(path), split) for doc in read_gold(f)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.gold.card import folder_content_hash, write_gold_files
-from annotation.gold.dataset import SPLITS, fingerprint, load_gold
+from annotation.gold.records import SPLITS, fingerprint, load_gold
 from annotation.gold.diff import GoldSide, describe, diff_gold
 from annotation.gold.release import (CARD_NAME, Release, choose_date, choose_version, docs_version,
                                      read_release, scheme_fields)

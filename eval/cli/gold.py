@@ -44,7 +44,7 @@ def validate_cmd(gold: Path | None, scheme_path: Path | None) -> None:
     """Check a gold file or folder against its text and the scheme; list every problem.
 
     GOLD defaults to ./data/gold, else the checkout's data/gold."""
-    from annotation.gold.dataset import load_gold
+    from annotation.gold.records import load_gold
     from annotation.gold.validation import validate_corpus
 
     from annotation.gold.publish import card_problems
@@ -119,7 +119,7 @@ def stats_cmd(gold: Path | None, as_json: bool, scheme_path: Path | None) -> Non
     from rich.table import Table
 
     from annotation.gold.card import statistics
-    from annotation.gold.dataset import load_gold
+    from annotation.gold.records import load_gold
 
     scheme = load_scheme(scheme_path)
     gold = gold or default_data("gold", "a GOLD path")

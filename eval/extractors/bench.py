@@ -41,7 +41,7 @@ class BenchRun:
 
 def load_bench_gold(path: str | Path | None = None, split: str | None = DEFAULT_SPLIT) -> list[Annotated]:
     """The gold articles of ``split``; by default the gold set ``data/gold`` (``locations.default_data``)."""
-    from annotation.gold.dataset import load_gold  # numpy and pyarrow: not for `khabar bench --help`
+    from annotation.gold.records import load_gold  # numpy and pyarrow: not for `khabar bench --help`
 
     path = default_data("gold", "--gold") if path is None else Path(path)
     if not path.exists():

@@ -17,13 +17,14 @@ Definitions (decisions where the spec was silent are marked *):
   iff the gold source is null. Accuracy = right / matched claims.
 - **Cue** (over all claims)*: a true positive is a matched pair whose cues match; every
   other predicted cue is a false positive and every other gold cue a false negative.
-- **Attributes** (on matched claims): ``check_worthy`` is scored as the F1 of the positive
-  class (CheckThat!): gold true & predicted true = tp, gold false & predicted true = fp, gold
-  true & predicted false or missing = fn. ``claim_type`` and ``attribution``: accuracy and
-  macro-F1 from per-class counts; a missing predicted value is wrong and counts for no
-  predicted class*.
+- **Attributes** (on matched claims; which there are comes from the scheme,
+  :func:`eval.scoring.metrics.claim_attributes`): a boolean attribute (``check_worthy``) is scored
+  as the F1 of the positive class (CheckThat!): gold true & predicted true = tp, gold false &
+  predicted true = fp, gold true & predicted false or missing = fn. The others (``claim_type``,
+  ``attribution``): accuracy and macro-F1 from per-class counts; a missing predicted value is
+  wrong and counts for no predicted class*.
 - **End to end**: a predicted claim is a true positive when it is matched and its source and
-  all three attributes are right; fp = predicted - tp, fn = gold - tp.
+  all its attributes are right; fp = predicted - tp, fn = gold - tp.
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ from typing import Any
 
 from annotation.matching import DEFAULT_CLAIM_IOU, Tokens, claim_weight, match, tokens_of
 from annotation.model import Claim, Span
+from eval.scoring.metrics import ClaimAttributes, claim_attributes
 
-ATTRIBUTES = ("claim_type", "attribution", "check_worthy")
-CLASS_ATTRIBUTES = ("claim_type", "attribution")
 Clusters = Mapping[str, Sequence[Span]]
 
 
@@ -47,11 +47,13 @@ def _has(span: Span | Claim | None) -> bool:
 class ClaimJudge:
     """Judges the parts of claim pairs in one document."""
 
-    def __init__(self, text: str, clusters: Clusters, *, iou: float = DEFAULT_CLAIM_IOU) -> None:
+    def __init__(self, text: str, clusters: Clusters, *, iou: float = DEFAULT_CLAIM_IOU,
+                 attributes: ClaimAttributes | None = None) -> None:
         self.text = text
         self.tokens: Tokens = tokens_of(text)
         self.clusters = clusters
         self.iou = iou
+        self.attributes = attributes or claim_attributes()
 
     def spans_match(self, pred: Span | None, gold: Span | None) -> bool:
         if not _has(pred) or not _has(gold):
@@ -71,7 +73,8 @@ class ClaimJudge:
         return any(self.spans_match(pred.source, t) for t in targets)
 
     def attributes_right(self, gold: Claim, pred: Claim) -> dict[str, bool]:
-        return {a: getattr(pred, a) is not None and getattr(pred, a) == getattr(gold, a) for a in ATTRIBUTES}
+        return {a: getattr(pred, a, None) is not None and getattr(pred, a, None) == getattr(gold, a, None)
+                for a in self.attributes.names}
 
     def end_to_end(self, gold: Claim, pred: Claim) -> bool:
         return self.source_right(gold, pred) and all(self.attributes_right(gold, pred).values())
@@ -92,12 +95,12 @@ def claim_key(c: Claim) -> tuple:
 
 
 def claim_counts(gold: Sequence[Claim], pred: Sequence[Claim], text: str, clusters: Clusters, *,
-                 iou: float = DEFAULT_CLAIM_IOU) -> Counter:
+                 iou: float = DEFAULT_CLAIM_IOU, attributes: ClaimAttributes | None = None) -> Counter:
     """The claim counts of one document (keys of :mod:`eval.scoring.metrics`)."""
     out: Counter = Counter()
     if not gold and not pred:
         return out
-    judge = ClaimJudge(text, clusters, iou=iou)
+    judge = ClaimJudge(text, clusters, iou=iou, attributes=attributes)
     pairs = judge.pairs(gold, pred)
     n_gold, n_pred, n = len(gold), len(pred), len(pairs)
     out["claims.detection.tp"] += n
@@ -115,21 +118,7 @@ def claim_counts(gold: Sequence[Claim], pred: Sequence[Claim], text: str, cluste
         out["claims.source.correct"] += source
         if g.cue is not None and p.cue is not None and judge.spans_match(p.cue, g.cue):
             cue_tp += 1
-        if p.check_worthy is True:
-            out["claims.check_worthy.tp" if g.check_worthy is True else "claims.check_worthy.fp"] += 1
-        elif g.check_worthy is True:
-            out["claims.check_worthy.fn"] += 1
-        for attr in CLASS_ATTRIBUTES:
-            gv, pv = getattr(g, attr), getattr(p, attr)
-            if gv is None:
-                continue
-            out[f"claims.{attr}.total"] += 1
-            out[f"claims.{attr}.gold.{gv}"] += 1
-            if pv is not None:
-                out[f"claims.{attr}.pred.{pv}"] += 1
-            if pv == gv:
-                out[f"claims.{attr}.correct"] += 1
-                out[f"claims.{attr}.tp.{gv}"] += 1
+        _count_attributes(out, g, p, judge.attributes)
         e2e += source and all(judge.attributes_right(g, p).values())
     out["claims.cue.tp"] += cue_tp
     out["claims.cue.fp"] += sum(1 for c in pred if c.cue is not None) - cue_tp
@@ -140,13 +129,33 @@ def claim_counts(gold: Sequence[Claim], pred: Sequence[Claim], text: str, cluste
     return +out
 
 
+def _count_attributes(out: Counter, g: Claim, p: Claim, attributes: ClaimAttributes) -> None:
+    """The attribute counts of a matched pair: flags as positive-class tp/fp/fn, classes per value."""
+    for flag in attributes.flags:
+        if getattr(p, flag, None) is True:
+            out[f"claims.{flag}.tp" if getattr(g, flag, None) is True else f"claims.{flag}.fp"] += 1
+        elif getattr(g, flag, None) is True:
+            out[f"claims.{flag}.fn"] += 1
+    for attr in attributes.classes:
+        gv, pv = getattr(g, attr, None), getattr(p, attr, None)
+        if gv is None:
+            continue
+        out[f"claims.{attr}.total"] += 1
+        out[f"claims.{attr}.gold.{gv}"] += 1
+        if pv is not None:
+            out[f"claims.{attr}.pred.{pv}"] += 1
+        if pv == gv:
+            out[f"claims.{attr}.correct"] += 1
+            out[f"claims.{attr}.tp.{gv}"] += 1
+
+
 def claim_errors(gold: Sequence[Claim], pred: Sequence[Claim], text: str, clusters: Clusters, *,
-                 iou: float = DEFAULT_CLAIM_IOU) -> list[dict[str, Any]]:
+                 iou: float = DEFAULT_CLAIM_IOU, attributes: ClaimAttributes | None = None) -> list[dict[str, Any]]:
     """The claim errors of one document, for the error report: ``missed`` and ``spurious`` claims,
     and matched claims with something wrong (``wrong`` lists source, cue and attributes)."""
     if not gold and not pred:
         return []
-    judge = ClaimJudge(text, clusters, iou=iou)
+    judge = ClaimJudge(text, clusters, iou=iou, attributes=attributes)
     pairs = judge.pairs(gold, pred)
     out: list[dict[str, Any]] = []
     for gi, pi in pairs:

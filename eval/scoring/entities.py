@@ -32,10 +32,8 @@ only (gold and predicted): a prediction of label A over a gold mention of label 
 errors within the label. Micro counts come from matching all mentions together, so they are
 not the sums of the per-label counts (a label confusion is one ``incorrect`` in micro).
 
-The batch path (:func:`entity_increments`) scores a whole corpus as arrays: mentions are
-sorted and swept into connected components of overlapping spans per document; components
-of one gold and one predicted mention (or of only one side) -- nearly all of them -- are
-classified with numpy, and only real conflicts go through the matcher.
+These are the rules, per document. The scorer counts a whole corpus with their fast path,
+:mod:`eval.engine.entities` (arrays, tested against :func:`document_counts` on random corpora).
 """
 
 from __future__ import annotations
@@ -44,15 +42,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from annotation.matching import char_iou, match
 from eval.scoring.metrics import OUTCOMES, SCHEMES
 
 CORRECT, INCORRECT, PARTIAL, MISSED, SPURIOUS = range(len(OUTCOMES))
-N_SCHEMES = len(SCHEMES)
-N_OUTCOMES = len(OUTCOMES)
-OVERALL_COLUMNS = N_SCHEMES * N_OUTCOMES
 
 
 class Ent(NamedTuple):
@@ -120,161 +113,6 @@ def document_counts(gold: Sequence[Ent], pred: Sequence[Ent]) -> Counter:
             _tally(out, f"entities.{scheme}.per_label.{label}", scheme,
                    [e for e in gold if e.label == label], [e for e in pred if e.label == label])
     return +out
-
-
-# ------------------------------------------------------------------------------ columns
-
-def entity_keys(labels: Sequence[str]) -> list[str]:
-    """The count keys of the entity block, in column order (see :func:`column`)."""
-    keys = [f"entities.{s}.{o}" for s in SCHEMES for o in OUTCOMES]
-    keys += [f"entities.{s}.per_label.{label}.{o}" for label in labels for s in SCHEMES for o in OUTCOMES]
-    return keys
-
-
-def column(scheme: int, outcome_: int, label: int | None = None) -> int:
-    """The column of an entity count: overall, or per label (index into the label list)."""
-    if label is None:
-        return scheme * N_OUTCOMES + outcome_
-    return OVERALL_COLUMNS + (label * N_SCHEMES + scheme) * N_OUTCOMES + outcome_
-
-
-class Columns(NamedTuple):
-    """Mentions of a whole corpus as arrays; ``doc`` indexes documents, ``label`` the label list.
-
-    ``start``/``end`` are -1 for a prediction without offsets (it counts as spurious)."""
-
-    doc: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    label: np.ndarray
-
-
-def _one_side(cols: Columns, idx: np.ndarray, outcome_: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every mention in ``idx`` gets ``outcome_`` (missed/spurious) in every scheme, overall and per label."""
-    docs = np.repeat(cols.doc[idx], 2 * N_SCHEMES)
-    schemes = np.arange(N_SCHEMES)
-    overall = schemes * N_OUTCOMES + outcome_
-    per_label = OVERALL_COLUMNS + (cols.label[idx][:, None] * N_SCHEMES + schemes) * N_OUTCOMES + outcome_
-    keys = np.hstack([np.broadcast_to(overall, (len(idx), N_SCHEMES)), per_label]).ravel()
-    return docs, keys
-
-
-def entity_increments(gold: Columns, pred: Columns, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Score a corpus: ``(document, column)`` of every count increment (a count is how often a pair occurs).
-
-    Equal to summing :func:`document_counts` over the documents (tested), but vectorised.
-    """
-    blocks = entity_blocks(gold, pred, labels)
-    if not blocks:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return (np.concatenate([r for r, _ in blocks]).astype(np.int64, copy=False),
-            np.concatenate([c for _, c in blocks]).astype(np.int64, copy=False))
-
-
-def entity_blocks(gold: Columns, pred: Columns, labels: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The increments of :func:`entity_increments` as blocks ``(documents, columns)``, each block's
-    documents in order (blocks may share their document arrays)."""
-    blocks: list[tuple[np.ndarray, np.ndarray]] = []
-    valid = pred.start >= 0
-    lost = np.flatnonzero(~valid)
-    if len(lost):
-        lost = lost[np.argsort(pred.doc[lost], kind="stable")]
-        blocks.append(_one_side(pred, lost, SPURIOUS))
-    vp = np.flatnonzero(valid)
-    n_gold = len(gold.doc)
-    if len(vp) == len(pred.doc):
-        vp = slice(None)
-    doc = np.concatenate([gold.doc, pred.doc[vp]]).astype(np.int64, copy=False)
-    start = np.concatenate([gold.start, pred.start[vp]]).astype(np.int64, copy=False)
-    end = np.concatenate([gold.end, pred.end[vp]]).astype(np.int64, copy=False)
-    label = np.concatenate([gold.label, pred.label[vp]]).astype(np.int64, copy=False)
-    side = np.zeros(len(doc), np.int8)
-    side[n_gold:] = 1
-    if len(doc):
-        # sweeping needs mentions in (document, start) order only: the order of ties changes nothing
-        width = int(end.max()) + 1
-        skey = doc * width + start
-        order = np.argsort(skey, kind="stable")
-        doc, start, end, label, side, skey = (x[order] for x in (doc, start, end, label, side, skey))
-        ekey = doc * width + end
-        reach = np.maximum.accumulate(ekey)
-        new = np.empty(len(doc), dtype=bool)
-        new[0] = True
-        np.greater_equal(skey[1:], reach[:-1], out=new[1:])
-        comp = np.cumsum(new) - 1
-        first = np.flatnonzero(new)
-        n_p = np.bincount(comp, weights=side).astype(np.int64)
-        n_g = np.diff(np.append(first, len(doc))) - n_p
-        sorted_cols = Columns(doc, start, end, label)
-        # components of only gold mentions / only predictions
-        only = np.flatnonzero((n_p == 0)[comp])
-        if len(only):
-            blocks.append(_one_side(sorted_cols, only, MISSED))
-        only = np.flatnonzero((n_g == 0)[comp])
-        if len(only):
-            blocks.append(_one_side(sorted_cols, only, SPURIOUS))
-        # components of exactly one gold and one predicted mention
-        pair = first[(n_g == 1) & (n_p == 1)]
-        a, b = pair, pair + 1
-        gold_first = side[a] == 0
-        g = np.where(gold_first, a, b)
-        p = np.where(gold_first, b, a)
-        blocks += _pairs(sorted_cols, g, p)
-        # real conflicts: the matcher
-        hard = np.flatnonzero((n_g >= 1) & (n_p >= 1) & ((n_g + n_p) > 2))
-        if len(hard):
-            blocks.append(_conflicts(sorted_cols, side, first, n_g + n_p, hard, labels))
-    return [b for b in blocks if len(b[0])]
-
-
-def _pairs(cols: Columns, g: np.ndarray, p: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    same_bounds = (cols.start[g] == cols.start[p]) & (cols.end[g] == cols.end[p])
-    same_label = cols.label[g] == cols.label[p]
-    gl, pl = cols.label[g], cols.label[p]
-    by_scheme = [
-        np.where(same_bounds & same_label, CORRECT, INCORRECT),  # strict
-        np.where(same_bounds, CORRECT, INCORRECT),  # exact
-        np.where(same_bounds, CORRECT, PARTIAL),  # partial
-        np.where(same_label, CORRECT, INCORRECT),  # type
-    ]
-    docs = cols.doc[g]
-    blocks = [(docs, s * N_OUTCOMES + by_scheme[s]) for s in range(N_SCHEMES)]
-    agree = np.flatnonzero(same_label)
-    if len(agree):  # the same pair scored within its label
-        docs_a, base, bounds = docs[agree], OVERALL_COLUMNS + gl[agree] * (N_SCHEMES * N_OUTCOMES), same_bounds[agree]
-        within_label = [
-            np.where(bounds, CORRECT, INCORRECT),
-            np.where(bounds, CORRECT, INCORRECT),
-            np.where(bounds, CORRECT, PARTIAL),
-            np.full(len(agree), CORRECT),
-        ]
-        blocks += [(docs_a, base + s * N_OUTCOMES + within_label[s]) for s in range(N_SCHEMES)]
-    differ = np.flatnonzero(~same_label)
-    if len(differ):  # a missed gold mention of one label, a spurious prediction of the other
-        docs_d = docs[differ]
-        missed = OVERALL_COLUMNS + gl[differ] * (N_SCHEMES * N_OUTCOMES) + MISSED
-        spurious = OVERALL_COLUMNS + pl[differ] * (N_SCHEMES * N_OUTCOMES) + SPURIOUS
-        for s in range(N_SCHEMES):
-            blocks += [(docs_d, missed + s * N_OUTCOMES), (docs_d, spurious + s * N_OUTCOMES)]
-    return blocks
-
-
-def _conflicts(cols: Columns, side: np.ndarray, first: np.ndarray, size: np.ndarray, hard: np.ndarray,
-               labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    position = {key: i for i, key in enumerate(entity_keys(labels))}
-    rows: list[int] = []
-    keys: list[int] = []
-    start, end, label, doc = cols.start.tolist(), cols.end.tolist(), cols.label.tolist(), cols.doc.tolist()
-    side_l = side.tolist()
-    for k in hard.tolist():
-        lo = int(first[k])
-        hi = lo + int(size[k])
-        gold = [Ent(start[i], end[i], labels[label[i]]) for i in range(lo, hi) if side_l[i] == 0]
-        pred = [Ent(start[i], end[i], labels[label[i]]) for i in range(lo, hi) if side_l[i] == 1]
-        for key, n in document_counts(gold, pred).items():
-            rows += [doc[lo]] * n
-            keys += [position[key]] * n
-    return np.asarray(rows, np.int64), np.asarray(keys, np.int64)
 
 
 # ------------------------------------------------------------------------------ errors

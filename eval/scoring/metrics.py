@@ -12,9 +12,11 @@ Count keys (per document):
   + missed, actual = correct + incorrect + partial + spurious);
 - ``claims.detection.{tp,fp,fn}`` (content matched by token IoU), ``claims.exact.{tp,fp,fn}``
   (identical offsets), ``claims.cue.{tp,fp,fn}``, ``claims.check_worthy.{tp,fp,fn}`` (positive
-  class), ``claims.end_to_end.{tp,fp,fn}``, ``claims.source.{correct,total}``,
-  ``claims.<attr>.{correct,total}`` and ``claims.<attr>.{gold,pred,tp}.<value>`` for attr in
-  claim_type, attribution (per-class counts, from which macro-F1 is computed).
+  class; one such part for each boolean attribute of the scheme), ``claims.end_to_end.{tp,fp,fn}``,
+  ``claims.source.{correct,total}``, ``claims.<attr>.{correct,total}`` and
+  ``claims.<attr>.{gold,pred,tp}.<value>`` for each other attribute of the scheme (claim_type,
+  attribution: per-class counts, from which macro-F1 is computed). Which attributes there are comes
+  from the scheme (:func:`claim_attributes`).
 
 Conventions (nervaluate's where it has one): precision = credit / actual and recall =
 credit / possible with credit = correct (+ 0.5 * partial for the partial and type schemes);
@@ -30,17 +32,49 @@ at once (``headline.array_safe``): undefined values are then NaN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from annotation.scheme import Scheme, load_scheme
 
 SCHEMES = ("strict", "exact", "partial", "type")
 OUTCOMES = ("correct", "incorrect", "partial", "missed", "spurious")
 HALF_CREDIT = frozenset({"partial", "type"})  # schemes whose precision/recall give partial matches half credit
-CLAIM_PRF = ("detection", "exact", "cue", "check_worthy", "end_to_end")
-CLAIM_CLASSES = ("claim_type", "attribution")
 ENTITY_COUNT_FIELDS = ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")
+# The order in which the result JSON has always listed the claim attributes (its bytes are stable); which
+# attributes exist comes from the scheme, and one the scheme adds comes after these, in the scheme's order.
+RESULT_ORDER = ("claim_type", "attribution", "check_worthy")
 
 Counts = Mapping[str, Any]
+
+
+class ClaimAttributes(NamedTuple):
+    """The claim attributes of a scheme as the scorer scores them, in result order: ``classes`` (accuracy
+    and macro-F1 over their values) and ``flags`` (boolean: the F1 of the positive class)."""
+
+    classes: tuple[str, ...]
+    flags: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.classes + self.flags
+
+    @property
+    def prf_parts(self) -> tuple[str, ...]:
+        """The claim measures with precision, recall and F1 (``claims.<part>``), in result order."""
+        return ("detection", "exact", "cue", *self.flags, "end_to_end")
+
+
+def claim_attributes(scheme: Scheme | None = None) -> ClaimAttributes:
+    """The claim attributes of ``scheme`` (default: :func:`annotation.scheme.load_scheme`)."""
+    attributes = (scheme or load_scheme()).attributes
+
+    def order(name: str) -> tuple[int, int]:
+        rank = RESULT_ORDER.index(name) if name in RESULT_ORDER else len(RESULT_ORDER)
+        return rank, next(i for i, a in enumerate(attributes) if a.name == name)
+
+    return ClaimAttributes(tuple(sorted((a.name for a in attributes if not a.is_boolean), key=order)),
+                           tuple(sorted((a.name for a in attributes if a.is_boolean), key=order)))
 
 
 def _is_array(*values: Any) -> bool:
@@ -131,8 +165,9 @@ def _values_in(counts: Counts, attr: str) -> list[str]:
     return sorted(out)
 
 
-def headline(counts: Counts) -> dict[str, Any]:
-    """Every metric of a run, by result path, from summed counts."""
+def headline(counts: Counts, attributes: ClaimAttributes | None = None) -> dict[str, Any]:
+    """Every metric of a run, by result path, from summed counts (claim attributes: the scheme's)."""
+    attributes = attributes or claim_attributes()
     out: dict[str, Any] = {}
     for scheme in SCHEMES:
         base = f"entities.{scheme}"
@@ -149,13 +184,13 @@ def headline(counts: Counts) -> dict[str, Any]:
                 out[f"{prefix}.{name}"] = value
         for name in ("precision", "recall", "f1"):
             out[f"{base}.macro.{name}"] = _mean([v[name] for v in per_label.values()], present)
-    for part in CLAIM_PRF:
+    for part in attributes.prf_parts:
         tp, fp, fn = (counts.get(f"claims.{part}.{k}", 0) for k in ("tp", "fp", "fn"))
         for name, value in prf(tp, tp + fp, tp + fn).items():
             out[f"claims.{part}.{name}"] = value
     out["claims.source.accuracy"] = defined_ratio(counts.get("claims.source.correct", 0),
                                                   counts.get("claims.source.total", 0))
-    for attr in CLAIM_CLASSES:
+    for attr in attributes.classes:
         out[f"claims.{attr}.accuracy"] = defined_ratio(counts.get(f"claims.{attr}.correct", 0),
                                                        counts.get(f"claims.{attr}.total", 0))
         scores, present = [], []
@@ -172,9 +207,19 @@ def headline(counts: Counts) -> dict[str, Any]:
 headline.array_safe = True  # type: ignore[attr-defined]  # element-wise on arrays of resamples
 
 
-def summary(counts: Counts) -> dict[str, Any]:
+def headline_with(attributes: ClaimAttributes) -> Callable[[Counts], dict[str, Any]]:
+    """:func:`headline` for the claim attributes of one scheme (array-safe as well)."""
+    def metric(counts: Counts) -> dict[str, Any]:
+        return headline(counts, attributes)
+
+    metric.array_safe = True  # type: ignore[attr-defined]
+    return metric
+
+
+def summary(counts: Counts, attributes: ClaimAttributes | None = None) -> dict[str, Any]:
     """Flat result paths -> values, in reading order: every headline metric with its counts beside it."""
-    metrics = headline(counts)
+    attributes = attributes or claim_attributes()
+    metrics = headline(counts, attributes)
     out: dict[str, Any] = {}
     for scheme in SCHEMES:
         base = f"entities.{scheme}"
@@ -186,10 +231,10 @@ def summary(counts: Counts) -> dict[str, Any]:
             prefix = f"{base}.per_label.{label}"
             out.update((f"{prefix}.{m}", metrics[f"{prefix}.{m}"]) for m in ("precision", "recall", "f1"))
             out.update((f"{prefix}.{k}", v) for k, v in entity_counts(counts, prefix).items())
-    for part in CLAIM_PRF:
+    for part in attributes.prf_parts:
         out.update((f"claims.{part}.{m}", metrics[f"claims.{part}.{m}"]) for m in ("precision", "recall", "f1"))
         out.update((f"claims.{part}.{k}", counts.get(f"claims.{part}.{k}", 0)) for k in ("tp", "fp", "fn"))
-    for part in ("source", *CLAIM_CLASSES):
+    for part in ("source", *attributes.classes):
         names = ("accuracy",) if part == "source" else ("accuracy", "macro_f1")
         out.update((f"claims.{part}.{m}", metrics[f"claims.{part}.{m}"]) for m in names)
         out.update((f"claims.{part}.{k}", counts.get(f"claims.{part}.{k}", 0)) for k in ("correct", "total"))
