@@ -150,14 +150,14 @@ def test_shipped_gold_is_release_1_0_0_and_rebuilds_byte_identical(khabar, tmp_p
 
 def test_the_fingerprint_identifies_the_annotations_not_the_release() -> None:
     """Records carry their release; the fingerprint (and so every signature) does not see it."""
-    from eval.inputs.reader import read_gold
+    from eval.inputs.gold import read_gold_columns
 
     docs = load_gold(SHIPPED, "test")
     bare = [replace(d, annotation={k: v for k, v in d.annotation.items() if k != "release"}) for d in docs]
     other = [replace(d, annotation={**d.annotation, "release": {"version": "9.9.9", "date": "1999-01-01"}})
              for d in docs]
     assert fingerprint(docs) == fingerprint(bare) == fingerprint(other) == "4cfe67c2"
-    assert read_gold(SHIPPED, "test").fingerprint == "4cfe67c2"  # the columnar reader agrees
+    assert read_gold_columns(SHIPPED, "test").fingerprint == "4cfe67c2"  # the columnar reader agrees
 
 
 def test_card_names_the_real_folder_and_the_content_hash(tmp_path: Path) -> None:
