@@ -151,6 +151,14 @@ def _notes_section(release: Release) -> str:
     return "## Release notes\n\n" + entries.rstrip("\n") + "\n"
 
 
+_SHOWN = {"claim_type": "claim type", "check_worthy": "check-worthiness"}
+
+
+def _attribute_names(scheme: Scheme) -> str:
+    """``attribution, claim type, check-worthiness`` (and ``stance, certainty`` from scheme 1.1)."""
+    return ", ".join(_SHOWN.get(a.name, a.en.lower()) for a in scheme.attributes)
+
+
 def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenance: str, release: Release,
                  folder: str) -> str:
     """The card of a release written to ``folder`` (as the loading snippet names it)."""
@@ -159,7 +167,7 @@ def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenan
         "---\n" + yaml.safe_dump(_header(release, scheme), allow_unicode=True, sort_keys=False) + "---\n",
         f"# khabar gold set {release.version}\n",
         "Arabic news articles annotated with entity mentions (with coreference clusters) and claims "
-        "(content, source, cue, intermediate sources, attribution, claim type, check-worthiness), "
+        f"(content, source, cue, intermediate sources, {_attribute_names(scheme)}), "
         f"following the khabar annotation scheme {scheme.version} (`data/scheme.json`, guidelines in "
         "`data/guidelines.md`). Offsets are code-point indices into `text`, end-exclusive; the title is the "
         "first line of `text`.\n",

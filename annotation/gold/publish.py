@@ -55,11 +55,13 @@ def gold_side(path: Path) -> GoldSide:
 
 
 def change_kind(previous: Release, diff: dict[str, Any], new_fingerprint: str, scheme: Scheme) -> str | None:
-    """major (the scheme's major version changed), minor (articles added or removed), patch (anything
-    else that changed the annotations or the scheme version), or None (nothing changed)."""
+    """major (the scheme's major version changed), minor (articles added or removed, or the scheme's minor
+    version changed: new fields such as 1.1's stance and certainty), patch (anything else that changed the
+    annotations or the scheme version), or None (nothing changed)."""
     if previous.scheme_version.split(".")[0] != scheme.version.split(".")[0]:
         return "major"
-    if diff["summary"]["articles_added"] or diff["summary"]["articles_removed"]:
+    if diff["summary"]["articles_added"] or diff["summary"]["articles_removed"] \
+            or previous.scheme_version.split(".")[:2] != scheme.version.split(".")[:2]:
         return "minor"
     if previous.fingerprint != new_fingerprint or previous.scheme_version != scheme.version:
         return "patch"

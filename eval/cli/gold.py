@@ -199,3 +199,61 @@ def gold_diff_cmd(old: Path, new: Path, json_out: Path | None) -> None:
 
 
 COMMANDS: list[click.Command] = [validate_cmd, gold_group, stats_cmd]
+
+
+MIGRATION_LIST = "migration.jsonl"
+
+
+def _provenance(folder: Path, previous_version: str, scheme_version: str) -> str:
+    """The provenance of the folder's card, and a sentence on the migration."""
+    import re
+
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    found = re.search(r"## Provenance\n\n(.*?)\n\n## ", text, re.S)
+    return ((found.group(1) if found else PROVENANCE) + f" Brought from scheme {previous_version} to "
+            f"{scheme_version} by `khabar gold migrate`: stance and certainty were proposed by rule, and every "
+            f"claim whose values need a person's decision is listed in `{MIGRATION_LIST}`.")
+
+
+@gold_group.command("migrate")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Gold folder to write (default: FOLDER itself, as a new release).")
+@click.option("--list", "listing", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Where to list the claims that need a person's decision (default: OUT/{MIGRATION_LIST}).")
+@version_option
+@date_option
+@scheme_option
+def gold_migrate_cmd(folder: Path, out: Path | None, listing: Path | None, version: str | None,
+                     date: str | None, scheme_path: Path | None) -> None:
+    """Bring a gold folder of an earlier scheme (1.0) to the current one (1.1): propose stance (denied on a
+    denial cue, else asserted) and certainty (hedged on a hedge, else certain), keep every value already
+    present, and list each claim whose new attributes need a person's decision."""
+    from annotation.gold.migrate import migrate
+    from annotation.gold.publish import preflight, publish
+    from annotation.gold.records import SPLITS, load_gold
+    from annotation.gold.release import bump, read_release
+    from annotation.io import write_atomic
+    from annotation.versions import records_scheme
+
+    scheme = load_scheme(scheme_path)
+    out = out or folder
+    listing = listing or out / MIGRATION_LIST
+    splits = {s: load_gold(folder, s) for s in SPLITS}
+    docs = [d for s in SPLITS for d in splits[s]]
+    before = records_scheme(docs, scheme, str(folder))
+    result = migrate(docs, scheme)
+    if not result.counts["migrated"]:
+        click.echo(f"{folder}: every record is of scheme {scheme.version} already; nothing written")
+        return
+    previous = read_release(folder)
+    if version is None and previous is not None and read_release(out) is None:
+        version = bump(previous.version, "minor")  # a new folder continues the release it came from
+    preflight(out, version, date)
+    migrated = iter(result.docs)
+    new_splits = {s: [next(migrated) for _ in splits[s]] for s in SPLITS}
+    published = publish(out, new_splits, scheme, provenance=_provenance(folder, before.version, scheme.version),
+                        version=version, date=date)
+    write_atomic(listing, "".join(json.dumps(x.to_dict(), ensure_ascii=False) + "\n" for x in result.listed))
+    click.echo(f"{out}: {result.summary()}; listed in {listing}; " + published.message())
