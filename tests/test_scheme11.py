@@ -192,6 +192,9 @@ def test_a_1_0_folder_scores_with_a_warning_and_migrates(khabar, tmp_path: Path)
     assert khabar("validate", out).exit_code == 0
     assert all(c.stance and c.certainty for d in migrated.values() for c in d.claims)
 
+    diffed = khabar("gold", "diff", folder, out)  # the new attributes are compared from no value
+    assert diffed.exit_code == 0 and "attribute stance       (none) -> denied" in diffed.output
+
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     again = khabar("gold", "migrate", out)
     assert again.exit_code == 0 and "nothing written" in again.output
