@@ -31,8 +31,11 @@ def records_scheme(docs: Iterable[Annotated], scheme: Scheme, where: str) -> Sch
         versions.setdefault(record_version(doc), doc.id)
     if len(versions) > 1:
         shown = "; ".join(f"{v} (e.g. {ident})" for v, ident in sorted(versions.items()))
-        raise KhabarError(f"{where}: records of several scheme versions: {shown}; bring them to one version "
-                          "first (`khabar gold migrate`)")
+        oldest = min(versions, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
+        lacking = [a for a in scheme.added_since(oldest)] if oldest in scheme.versions else []
+        lack = f"; those of {oldest} lack {' and '.join(lacking)}" if lacking else ""
+        raise KhabarError(f"{where}: records of several scheme versions: {shown}{lack}; bring them to one "
+                          "version first (`khabar gold migrate`)")
     return scheme.at(next(iter(versions), scheme.version))
 
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from annotation.io import read_articles
 from annotation.labelstudio.config import CLAIM_PARTS, ENTITIES, label_config
+from annotation.scheme import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_CONFIG = Path(__file__).resolve().parent / "data" / "labelstudio" / "label_config.xml"
@@ -139,7 +140,7 @@ def expected_records(ids: dict[str, int], users: dict[str, str], annotations: di
     def meta(key: str, who: str, truth: bool) -> dict[str, Any]:
         ann = annotations[key]
         return {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
-                "updated_at": ann["updated_at"]}
+                "updated_at": ann["updated_at"], "scheme": load_scheme().version}  # the scheme it was imported with
 
     claim_art, emoji_art = article("t-claim", T), article("t-emoji", E)
     out = {

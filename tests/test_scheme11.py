@@ -236,3 +236,19 @@ def test_annotation_sources_name_their_scheme(khabar, tmp_path: Path) -> None:
     (sources / "d2.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(KhabarError, match=r"several scheme versions: 1\.0\.0 \(.*d2\.json\); 1\.1\.0 \(.*d1\.json\)"):
         sources_version(sources)
+
+
+def test_records_of_1_0_are_adjudicated_with_a_warning_and_mixed_records_refused(khabar, tmp_path: Path) -> None:
+    from annotation.io import write_jsonl
+    from tests.test_agreement import annotator_a, annotator_b
+
+    path = tmp_path / "records.jsonl"
+    write_jsonl(path, [annotator_a(), annotator_b()])  # import records that name no scheme: 1.0
+    result = khabar("agreement", path)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {path}: records of scheme 1.0.0: stance and certainty not compared" in result.stderr
+    b = annotator_b()
+    write_jsonl(path, [annotator_a(), replace(b, annotation={**b.annotation, "scheme": "1.1.0"})])
+    refused = khabar("adjudicate", path, "--out", tmp_path / "gold")
+    assert refused.exit_code == 1 and f"{path}: records of several scheme versions: 1.0.0" in refused.stderr
+    assert not (tmp_path / "gold").exists()

@@ -10,7 +10,7 @@ import click
 from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
-from annotation.versions import not_covered
+from annotation.versions import not_covered, records_scheme
 
 IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
@@ -123,7 +123,8 @@ def stats_cmd(gold: Path | None, as_json: bool, scheme_path: Path | None) -> Non
 
     scheme = load_scheme(scheme_path)
     gold = gold or default_data("gold", "a GOLD path")
-    stats = statistics(load_gold(gold), scheme)
+    docs = load_gold(gold)
+    stats = statistics(docs, records_scheme(docs, scheme, str(gold)))  # the attributes of the gold's version
     click.echo(f"scheme {scheme.provenance}", err=True)
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
@@ -235,7 +236,6 @@ def gold_migrate_cmd(folder: Path, out: Path | None, listing: Path | None, versi
     from annotation.gold.records import SPLITS, load_gold
     from annotation.gold.release import bump, read_release
     from annotation.io import write_atomic
-    from annotation.versions import records_scheme
 
     scheme = load_scheme(scheme_path)
     out = out or folder

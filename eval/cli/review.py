@@ -96,10 +96,21 @@ def agreement_cmd(records: Path, json_out: Path | None, claim_iou: float, scheme
     from annotation.review.records import load_records
     from annotation.io import write_atomic
 
-    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou)
+    recs = load_records(records)
+    _warn_version(recs, load_scheme(scheme_path), records, "compared")
+    report = agreement_report(recs, scheme=load_scheme(scheme_path), claim_iou=claim_iou)
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     render_report(report)
+
+
+def _warn_version(recs: Any, scheme: Any, records: Path, doing: str) -> None:
+    """Records of two scheme versions are an error naming the file; records of 1.0 a warning."""
+    from annotation.versions import not_covered, records_scheme
+
+    note = not_covered(scheme, records_scheme(recs, scheme, str(records)), doing)
+    if note is not None:
+        click.echo(f"warning: {records}: records {note}", err=True)
 
 
 def _provenance(result: Any, records: int, annotators: list[str], adjudicator: str | None) -> str:
@@ -154,6 +165,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     by_id = None
     if articles is not None:
         by_id = {a.id: a for a in read_articles(articles)}
+    _warn_version(recs, scheme, records, "adjudicated")
     result = adjudicate(recs, scheme, adjudicator=adjudicator, articles=by_id, articles_name=str(articles))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
