@@ -191,6 +191,11 @@ def test_a_1_0_folder_scores_with_a_warning_and_migrates(khabar, tmp_path: Path)
     assert {x["kind"] for x in listed} == {"proposal", "uncertain"}
     assert khabar("validate", out).exit_code == 0
     assert all(c.stance and c.certainty for d in migrated.values() for c in d.claims)
+    from eval.inputs.gold import read_gold_columns
+
+    fast, slow = read_gold_columns(out, fast=True), read_gold_columns(out, fast=False)
+    assert fast.columnar and fast.claims == slow.claims  # both readers read the new attributes
+    assert fast.fingerprint == slow.fingerprint == fingerprint(load_gold(out)) != fingerprint(load_gold(folder))
 
     diffed = khabar("gold", "diff", folder, out)  # the new attributes are compared from no value
     assert diffed.exit_code == 0 and "attribute stance       (none) -> denied" in diffed.output
