@@ -68,7 +68,8 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
     rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in RULES if result.rules[rule])
     text = (f"Adjudicated with `khabar adjudicate` from {records} Label Studio annotations by "
             f"{len(annotators)} annotators ({', '.join(annotators)}). Articles per rule: {rules or 'none'}. "
-            "Rules: the adjudicator's decision in the review project wins; else a ground-truth annotation; "
+            "Rules: the adjudicator's decision in the review project wins on every unit they changed (the "
+            "units they left as drafted keep the majority rule); else a ground-truth annotation; "
             "else the adjudicator's annotation"
             + (f" ({adjudicator})" if adjudicator else "")
             + "; else a mention or claim is kept when more than half of the article's annotators have it, "
@@ -124,6 +125,9 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     result = adjudicate(recs, scheme, adjudicator=adjudicator, articles=by_id, articles_name=str(articles))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if result.review_units:
+        click.echo(f"review decisions: {result.review_units['decided']} unit(s) decided by the adjudicator, "
+                   f"{result.review_units['majority']} left as drafted (by majority)", err=True)
     problems = validate_corpus(result.docs, scheme)
     for problem in problems:
         click.echo(str(problem), err=True)
