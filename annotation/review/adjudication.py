@@ -53,6 +53,7 @@ from annotation.matching import claim_weight
 from annotation.review.decisions import apply_decision, draft_of, split_decisions
 from annotation.review.records import ArticleRecords, align, group_articles
 from annotation.errors import KhabarError
+from annotation.gold.release import pre_annotation_models
 from annotation.io import dumps
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import Scheme
@@ -315,6 +316,12 @@ def _rule_for(art: ArticleRecords, adjudicator: str | None) -> tuple[str, Annota
     return "majority", None, []
 
 
+def _pre_annotation(art: ArticleRecords) -> dict[str, str]:
+    """``pre_annotation``: the models the article's annotators started from (``name@version``, joined by ", ")."""
+    models = pre_annotation_models(r.annotation for r in art.records.values())
+    return {"pre_annotation": ", ".join(models)} if models else {}
+
+
 def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str | None = None,
                articles: Mapping[str, Article] | None = None, articles_name: str = "the articles",
                claim_iou: float = CLAIM_IOU) -> Adjudication:
@@ -325,8 +332,8 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
     if adjudicator is not None and adjudicator not in known:
         raise KhabarError(f"unknown adjudicator {adjudicator!r}: the records have annotations by {', '.join(known)}")
     attributes = [attr.name for attr in scheme.attributes]
-    result = Adjudication(docs=[], unresolved=[], notes=notes, pre_annotation=sorted(
-        {str(r.annotation["pre_annotation"]) for r in records if r.annotation.get("pre_annotation")}))
+    result = Adjudication(docs=[], unresolved=[], notes=notes,
+                          pre_annotation=list(pre_annotation_models(r.annotation for r in records)))
     for art in grouped:
         article = next(iter(art.records.values())).article
         if articles is not None:
@@ -356,7 +363,8 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                 result.review_units.update(decided=merged.decided, majority=merged.by_majority)
             result.unresolved += unresolved
         result.rules[rule] += 1
-        annotation = {"annotators": art.annotators, "adjudicated": True, "scheme": scheme.version, "rule": rule}
+        annotation = {"annotators": art.annotators, "adjudicated": True, "scheme": scheme.version, "rule": rule,
+                      **_pre_annotation(art)}
         result.docs.append(_renumber(Annotated(article=article, entities=tuple(entities), claims=tuple(claims),
                                                annotation=annotation)))
     return result

@@ -145,7 +145,12 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
                         progress=lambda n: progress.advance(task, n))
         except KhabarError as exc:
             raise KhabarError(f"bench failed, nothing written: {exc}") from None
+    from eval.scoring.provenance import models_of_docs, provenance_warnings
+
     result = run.result
+    identity = f"{result['extractor']['name']}@{result['extractor']['version']}"
+    result.setdefault("warnings", []).extend(
+        provenance_warnings(models_of_docs(gold), identity, documents=len(gold), bootstrap=bootstrap))
     if predictions_out:
         write_jsonl(predictions_out, run.predictions)
     if json_out:

@@ -12,6 +12,7 @@ from annotation.errors import KhabarError
 from annotation.labelstudio.client import URL_ENV
 from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
+from annotation.gold.dataset import SPLIT_CHOICES
 from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
 
@@ -93,12 +94,15 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")
 @click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@click.option("--split", "split_how", type=click.Choice(SPLIT_CHOICES), default="auto", show_default=True,
+              help="auto: dev and test by story group (seeded); dev or test: every article in that split; "
+                   "all: every article in test (the split khabar bench scores).")
 @version_option
 @date_option
 @scheme_option
 def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articles: Path | None,
-                   allow_unresolved: bool, seed: int | None, version: str | None, date: str | None,
-                   scheme_path: Path | None) -> None:
+                   allow_unresolved: bool, seed: int | None, split_how: str, version: str | None,
+                   date: str | None, scheme_path: Path | None) -> None:
     """Adjudicate annotator records into the gold dataset folder.
 
     RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
@@ -109,7 +113,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     """
     from annotation.review.adjudication import adjudicate
     from annotation.review.records import load_records
-    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
+    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, assign_splits
     from annotation.gold.publish import preflight, publish
     from annotation.gold.release import agreement_figures
     from annotation.io import read_articles, write_jsonl
@@ -149,7 +153,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     if not result.docs:
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")
     annotators = sorted({a for d in result.docs for a in d.annotation["annotators"]})
-    splits = split_by_group(result.docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
+    splits = assign_splits(result.docs, split_how, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
     published = publish(out_dir, splits, scheme, provenance=_provenance(result, len(recs), annotators, adjudicator),
                         version=version, date=date,
                         agreement=agreement_figures(agreement_report(recs, scheme=scheme)))
