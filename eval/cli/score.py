@@ -127,9 +127,9 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     from eval.scoring.provenance import models_of_path, provenance_warnings
 
     run = score_files(gold, predictions, config=config, split=split)
-    run.warnings.extend(provenance_warnings(models_of_path(gold), extractor, documents=run.summary["documents"],
-                                            bootstrap=bootstrap))
-    for warning in run.warnings:
+    about_gold = provenance_warnings(models_of_path(gold), extractor, documents=run.summary["documents"],
+                                     bootstrap=bootstrap)
+    for warning in [*run.warnings, *about_gold]:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
     if clitics:
