@@ -29,6 +29,9 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
 @records_argument
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as a page (right to left, each annotator's version of every article "
+                   "with disputed units side by side, the disputed spans highlighted; no script).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Output: rich tables (table), tab-separated sections (tsv) or JSON; auto: tables on a "
                    "terminal, TSV in a pipe or file.")
@@ -38,7 +41,7 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
 @click.option("--claim-iou", type=click.FloatRange(0, 1, min_open=True), default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
-def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
+def agreement_cmd(records: Path, json_out: Path | None, html_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
                   url: str | None, claim_iou: float, scheme_path: Path | None) -> None:
     """Inter-annotator agreement: F1, kappa, alpha, per annotator and per label, and every disputed unit.
 
@@ -56,10 +59,15 @@ def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple
     from eval.cli.agreement_tables import render
 
     left_out = tuple(exclude) + ((adjudicator,) if adjudicator else ())
-    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou,
+    recs = load_records(records)
+    report = agreement_report(recs, scheme=load_scheme(scheme_path), claim_iou=claim_iou,
                               exclude=left_out, url=url or os.environ.get(URL_ENV))
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    if html_out is not None:
+        from eval.agreement_html import write_agreement_html
+
+        click.echo(f"report: {write_agreement_html(html_out, report, recs)}", err=True)
     render(report, fmt)
 
 
