@@ -109,8 +109,11 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
 @click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
                                              "mentions alike: how much of the gap is clitic boundaries alone.")
+@click.option("--extractor", "extractor", metavar="NAME@VERSION", default=None,
+              help="The extractor that made the predictions: warned about when the gold was pre-annotated by it.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, clitics: bool) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, clitics: bool,
+                  extractor: str | None) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -123,8 +126,12 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     from eval.scoring.scorer import ScoreConfig, score_files
 
     config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed)
+    from eval.scoring.provenance import models_of_path, provenance_warnings
+
     run = score_files(gold, predictions, config=config, split=split)
-    for warning in run.warnings:
+    about_gold = provenance_warnings(models_of_path(gold), extractor, documents=run.summary["documents"],
+                                     bootstrap=bootstrap)
+    for warning in [*run.warnings, *about_gold]:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
     if clitics:
