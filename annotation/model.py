@@ -92,14 +92,16 @@ class Mention:
     text: str | None = None
     id: str | None = None
     entity: str | None = None
+    context: str | None = None  # predictions only: words around an offset-free mention, to place it
 
     @property
     def span(self) -> Span:
         return Span(self.start, self.end, self.text, self.entity)
 
     def to_dict(self) -> JSON:
-        return {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
-                "label": self.label, "entity": self.entity}
+        out: JSON = {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
+                     "label": self.label, "entity": self.entity}
+        return {**out, "context": self.context} if self.context is not None else out
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "") -> Mention:
@@ -111,6 +113,7 @@ class Mention:
             text=_get(obj, "text", str, required=False, where=where),
             id=_get(obj, "id", (str, int), required=False, where=where),
             entity=_get(obj, "entity", (str, int), required=False, where=where),
+            context=_get(obj, "context", str, required=False, where=where),
         )
 
 
@@ -132,13 +135,14 @@ class Claim:
     attribution: str | None = None
     claim_type: str | None = None
     check_worthy: bool | None = None
+    context: str | None = None  # predictions only: words around an offset-free claim, to place it
 
     @property
     def span(self) -> Span:
         return Span(self.start, self.end, self.text)
 
     def to_dict(self) -> JSON:
-        return {
+        out: JSON = {
             "id": self.id, "start": self.start, "end": self.end, "text": self.text,
             "source": self.source.to_dict() if self.source else None,
             "cue": self.cue.to_dict(with_entity=False) if self.cue else None,
@@ -146,6 +150,7 @@ class Claim:
             "attribution": self.attribution, "claim_type": self.claim_type,
             "check_worthy": self.check_worthy,
         }
+        return {**out, "context": self.context} if self.context is not None else out
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "") -> Claim:
@@ -163,6 +168,7 @@ class Claim:
             attribution=_get(obj, "attribution", str, required=False, where=where),
             claim_type=_get(obj, "claim_type", str, required=False, where=where),
             check_worthy=_get(obj, "check_worthy", bool, required=False, where=where),
+            context=_get(obj, "context", str, required=False, where=where),
         )
 
 

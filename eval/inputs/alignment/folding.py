@@ -1,0 +1,69 @@
+"""Folding an article for alignment while keeping, for every folded character, where it came from."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from annotation.arabic import fold
+
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+_QUOTES = set("\"«»“”„‟″〝〞＂")
+_SEPARATORS = {"٫": ".", "٬": ",", "٪": "%", "،": ",", "؛": ";", "؟": "?"}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in _ZERO_WIDTH:
+        return ""
+    if char in _QUOTES:
+        return '"'
+    if char in _SEPARATORS:
+        return _SEPARATORS[char]
+    if char.isspace():
+        return " "
+    return fold(char)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text plus, for each folded character, the index of the original character it comes from."""
+
+    text: str
+    origin: tuple[int, ...]
+
+
+def fold_with_map(text: str) -> Folded:
+    """Fold ``text`` character by character, collapsing whitespace runs, keeping the index map."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        piece = _fold_char(char)
+        if piece == " " and (not out or out[-1] == " "):
+            continue
+        for c in piece:
+            out.append(c)
+            origin.append(i)
+    return Folded("".join(out), tuple(origin))
+
+
+@lru_cache(maxsize=8192)
+def fold_span(text: str) -> str:
+    return fold_with_map(text).text.strip()
+
+
+def with_marks(text: str, end: int) -> int:
+    """Move ``end`` past the diacritics that sit on the last letter before it."""
+    while 0 < end < len(text) and unicodedata.category(text[end]) == "Mn":
+        end += 1
+    return end
+
+
+def to_original(folded: Folded, start: int, end: int, text: str) -> tuple[int, int]:
+    """Original offsets of the folded stretch ``[start, end)``."""
+    return folded.origin[start], with_marks(text, folded.origin[end - 1] + 1)
+
+
+def is_letter(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char) == "Mn"
