@@ -92,6 +92,15 @@ def in_order(key: Sequence[str], words: Sequence[str]) -> bool:
     return _common_in_order(key, words) == shared
 
 
+def _misspelt_anchors(key: Sequence[str], window: Sequence[str]) -> list[str]:
+    """The string's words, a word one typo away from an anchor of the window read as that anchor
+    («انلول» for «أيلول»)."""
+    anchors = [w for w in window if anchor(w) is not None]
+    if not anchors:
+        return list(key)
+    return [w if anchor(w) is not None else next((a for a in anchors if one_edit_inside(w, a)), w) for w in key]
+
+
 def _as_key(wanted: set[str], words: Sequence[str]) -> list[str]:
     """The text's words, each without a proclitic when that makes it a word of the string
     («والمركزي» → «المركزي» against «يثبت المركزي»)."""
@@ -125,7 +134,7 @@ def compatible(key: Sequence[str], window: Sequence[str], before: Sequence[str] 
     counterpart."""
     wanted = set(key)
     window, before, after = (_as_key(wanted, words) for words in (window, before, after))
-    if _fixed(key) != _fixed(window) or not in_order(key, window) or _moved_out(key, window, before, after):
+    if _fixed(_misspelt_anchors(key, window)) != _fixed(window) or not in_order(key, window) or _moved_out(key, window, before, after):
         return False
     missing = sum(1 for w in key if not _near(w, window))
     return missing <= max(0, len(key) - 1) // 4
