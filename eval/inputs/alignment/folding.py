@@ -34,17 +34,27 @@ class Folded:
     origin: tuple[int, ...]
 
 
+_PIECES: dict[str, str] = {}  # each character's folded piece, filled as characters are met
+
+
 def fold_with_map(text: str) -> Folded:
     """Fold ``text`` character by character, collapsing whitespace runs, keeping the index map."""
     out: list[str] = []
     origin: list[int] = []
+    pieces = _PIECES
+    space = True  # at the start, or after a space: a space is dropped
     for i, char in enumerate(text):
-        piece = _fold_char(char)
-        if piece == " " and (not out or out[-1] == " "):
-            continue
-        for c in piece:
-            out.append(c)
-            origin.append(i)
+        piece = pieces.get(char)
+        if piece is None:
+            piece = pieces[char] = _fold_char(char)
+        if piece == " ":
+            if space:
+                continue
+            space = True
+        elif piece:
+            space = piece[-1] == " "
+        out.append(piece)
+        origin.extend([i] * len(piece))
     return Folded("".join(out), tuple(origin))
 
 

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from annotation.arabic import PROCLITICS, fold
 
@@ -45,6 +46,7 @@ MIN_TYPO_LETTERS = 4  # a typo is forgiven only inside a word at least this long
 NEAR_WORD = 0.75  # two words this similar (difflib) count as the same word spelt differently
 
 
+@lru_cache(maxsize=65536)
 def anchor(word: str) -> str | None:
     """The anchor ``word`` is (folded), a proclitic set aside, or None."""
     if word in ANCHORS:
