@@ -86,7 +86,8 @@ def _maqsura(s: str, rng: random.Random) -> str | None:
 
 
 def _tatweel(s: str, rng: random.Random) -> str | None:
-    places = [i for i in range(1, len(s) - 1) if s[i - 1] in _LETTERS[1:] and s[i] in _LETTERS and s[i - 1] not in "دذرزو"]
+    places = [i for i in range(1, len(s) - 1)
+              if s[i - 1] in _LETTERS[1:] and s[i] in _LETTERS and s[i - 1] not in "دذرزو"]
     if not places:
         return None
     i = rng.choice(places)

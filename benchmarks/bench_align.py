@@ -8,8 +8,9 @@ from the shipped gold (``benchmarks/align_cases.py``: one class per rewrite, pos
 For every scored string: ``exact`` (the gold offsets), ``boundary`` (overlaps the gold span, other
 offsets), ``place`` (aligned where the gold span is not), ``unaligned``; on negatives (strings that are
 not in the article) any alignment is a ``false`` alignment. In the ``repeated`` class (an article's
-whole list of mentions) the places of each string are compared with its gold places as sets. Each aligner gets each case on its own (one
-call per case, the article prepared anew), and the strings aligned per second are timed over all cases.
+whole list of mentions) the places of each string are compared with its gold places as sets.
+Each aligner gets each case on its own (one call per case, the article prepared anew), and the
+strings aligned per second are timed over all cases.
 langextract 1.7.1 (``pip install 'khabar[bench]'``) runs its ``WordAligner`` with its defaults (exact
 token matching, then LCS fuzzy alignment at 0.75, partial matches accepted) and once without partial
 matches; it has no context input, so it gets the strings alone.
@@ -41,8 +42,8 @@ Aligner = Callable[[str, Case], list[tuple[int, int] | None]]
 def khabar_aligner(config: AlignConfig) -> Aligner:
     def run(text: str, case: Case) -> list[tuple[int, int] | None]:
         if case.kind == "entity":
-            obj = {"id": "d", "entities": [{"label": "X", "text": i.text, **({"context": i.context} if i.context else {})}
-                                           for i in case.items]}
+            obj = {"id": "d", "entities": [{"label": "X", "text": i.text,
+                                            **({"context": i.context} if i.context else {})} for i in case.items]}
         else:
             obj = {"id": "d", "claims": [{"text": i.text, **({"context": i.context} if i.context else {})}
                                          for i in case.items]}

@@ -98,7 +98,8 @@ def test_fuzzy_keeps_the_punctuation_of_the_string_edge_after_a_space() -> None:
     assert TEXT[claim.start:claim.end] == "بعد أحداث أيلول الأسود عام ( 1970 )"
 
 
-SHORT = "التقى وزير الخارجية سيرغي لافروف نظيره في طنجة، ثم زار تطوان. ثم سافر سامر إلى الرباط. وقال لافروف إن كيم سيزور روسيا عام 2026"
+SHORT = ("التقى وزير الخارجية سيرغي لافروف نظيره في طنجة، ثم زار تطوان. ثم سافر سامر إلى الرباط. "
+         "وقال لافروف إن كيم سيزور روسيا عام 2026")
 
 # (predicted short string, expected text or None when it must stay unaligned)
 TYPOS = [
@@ -118,7 +119,8 @@ TYPOS = [
 
 
 @pytest.mark.parametrize(("needle", "expected"), TYPOS)
-def test_a_short_string_with_one_typo_aligns_only_when_unique_and_inside_a_word(needle: str, expected: str | None) -> None:
+def test_a_short_string_with_one_typo_aligns_only_when_unique_and_inside_a_word(needle: str,
+                                                                               expected: str | None) -> None:
     mention, report = _entity(needle, SHORT)
     if expected is None:
         assert mention.start is None, report.non_exact

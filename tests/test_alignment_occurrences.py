@@ -15,7 +15,8 @@ from tests.scoring_corpus import gold_doc, span, write_gold, write_lines
 SUMMIT = "التقى الرئيس بوتين مع كيم في كوريا الشمالية."
 
 
-def _align(*needles: str | tuple[str, str], text: str, config: AlignConfig = AlignConfig()) -> tuple[list[Mention], AlignReport]:
+def _align(*needles: str | tuple[str, str], text: str,
+           config: AlignConfig = AlignConfig()) -> tuple[list[Mention], AlignReport]:
     """Align entity strings (a (string, context) pair gives a context) in the order given."""
     mentions = tuple(Mention("X", text=n) if isinstance(n, str) else Mention("X", text=n[0], context=n[1])
                      for n in needles)
@@ -121,7 +122,8 @@ def test_a_claim_with_a_context_takes_the_occurrence_it_fits() -> None:
 
 
 def test_context_is_read_from_a_predictions_line_and_only_written_when_given() -> None:
-    pred = Prediction.from_dict({"id": "d", "entities": [{"label": "PERS", "text": "بوتين", "context": "إن بوتين سيزور"}],
+    pred = Prediction.from_dict({"id": "d",
+                                 "entities": [{"label": "PERS", "text": "بوتين", "context": "إن بوتين سيزور"}],
                                  "claims": [{"text": "الوضع مستقر", "context": "أن الوضع مستقر في الجنوب"}]})
     assert pred.entities[0].context == "إن بوتين سيزور" and pred.claims[0].context == "أن الوضع مستقر في الجنوب"
     assert pred.to_dict()["entities"][0]["context"] == "إن بوتين سيزور"
@@ -135,7 +137,8 @@ def test_score_reports_the_clitic_step_and_the_option_turns_it_off(tmp_path: Pat
                                                         (span(text, "كوريا الشمالية"), "GPE"))]
     gold = write_gold(tmp_path / "gold.jsonl", [gold_doc("a", text, mentions)])
     pred = write_lines(tmp_path / "pred.jsonl", [{"id": "a", "entities": [
-        {"label": "PERS", "text": "فبوتين"}, {"label": "PERS", "text": "وكيم"}, {"label": "GPE", "text": "وكوريا الشمالية"}]}])
+        {"label": "PERS", "text": "فبوتين"}, {"label": "PERS", "text": "وكيم"},
+        {"label": "GPE", "text": "وكوريا الشمالية"}]}])
     runs = {}
     for name, extra in (("on", []), ("off", ["--no-clitics"])):
         out = tmp_path / f"{name}.json"

@@ -108,7 +108,8 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     from eval.inputs.alignment import AlignConfig
     from eval.scoring.scorer import ScoreConfig, score_files
 
-    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed, align=AlignConfig(clitics=clitics))
+    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed,
+                         align=AlignConfig(clitics=clitics))
     run = score_files(gold, predictions, config=config, split=split)
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -136,7 +136,9 @@ def compatible(key: Sequence[str], window: Sequence[str], before: Sequence[str] 
     counterpart."""
     wanted = set(key)
     window, before, after = (_as_key(wanted, words) for words in (window, before, after))
-    if _fixed(_misspelt_anchors(key, window)) != _fixed(window) or not in_order(key, window) or _moved_out(key, window, before, after):
+    if _fixed(_misspelt_anchors(key, window)) != _fixed(window) or not in_order(key, window):
+        return False
+    if _moved_out(key, window, before, after):
         return False
     missing = sum(1 for w in key if not _near(w, window))
     return missing <= max(0, len(key) - 1) // 4

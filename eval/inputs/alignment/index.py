@@ -87,7 +87,8 @@ class DocIndex:
     def clitic(self, needle: str, *, normalise: bool) -> list[tuple[int, int]]:
         """Occurrences of ``needle`` without a leading proclitic, the remainder being a whole word of the
         text with nothing attached before it (the shortest proclitic whose remainder is: «فبوتين» is
-        ف + «بوتين», never فب + «وتين»; «كوريا» is never ك + «وريا»), or of its «ال» fused into «لل» (``الرئيس`` in «للرئيس» → «رئيس»)."""
+        ف + «بوتين», never فب + «وتين»; «كوريا» is never ك + «وريا»), or of its «ال» fused into «لل»
+        (``الرئيس`` in «للرئيس» → «رئيس»)."""
         key = fold_span(needle) if normalise else needle.strip()
         find = (lambda s: self.normalised(s, key=s)) if normalise else self.exact
         readings = [key[len(p):] for p in reversed(PROCLITICS)
