@@ -92,7 +92,7 @@ def _table(result: dict[str, Any]) -> Any:
 @click.option("--fuzzy", type=click.FloatRange(0, 1), default=None,
               help="Fuzzy alignment threshold for offset-free spans (0 turns fuzzy alignment off).")
 @click.option("--clitics/--no-clitics", default=True, show_default=True,
-              help="Align spans that differ from the text by a proclitic (--no-clitics: only exactly or normalised).")
+              help="Align offset-free spans that differ from the text by a proclitic (the clitic step).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=None,
               help="Bootstrap resamples for the confidence intervals (0: none).")
 @click.option("--seed", type=int, default=None, help="Seed of the bootstrap.")
