@@ -57,6 +57,12 @@ def test_clitics_on_both_sides(needle: str, expected: str | None) -> None:
         assert text[mention.start:mention.end] == "وروسيا" and report.by_step == {"exact": 1}
 
 
+def test_a_word_that_only_looks_like_a_proclitic_and_a_word_prefix_stays_whole() -> None:
+    text = "ذكرت وكالة الأنباء أن الهجوم وقع فجرا، وأن وكيل الوزارة زار الموقع"
+    mentions, report = _align("وكالة الأنباء", "وكيل الوزارة", text=text)  # «اله…», «يل»: no words of the text
+    assert _texts(mentions, text) == ["وكالة الأنباء", "وكيل الوزارة"] and report.by_step == {"exact": 2}
+
+
 def test_a_string_without_the_proclitic_of_the_text_takes_the_occurrence_after_it() -> None:
     text = "قالت روسيا إن الاتفاق مهم، واتفقت الصين وروسيا على التعاون"
     mentions, report = _align("روسيا", "روسيا", "روسيا", text=text)

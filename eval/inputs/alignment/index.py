@@ -69,10 +69,11 @@ class DocIndex:
     def ranked(self, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         return sorted(set(spans), key=lambda se: (self.tier(*se), se))
 
-    def starts_bare_word(self, key: str) -> bool:
-        """True when the folded ``key`` occurs at the very start of a word somewhere (no letter before)."""
-        folded = self.folded.text
-        return any(p == 0 or not is_letter(folded[p - 1]) for p in _find_all(folded, key))
+    def stands_alone(self, key: str) -> bool:
+        """True when the folded ``key`` is a whole word somewhere, nothing attached before or after it."""
+        folded, n = self.folded.text, len(key)
+        return any((p == 0 or not is_letter(folded[p - 1])) and (p + n == len(folded) or not is_letter(folded[p + n]))
+                   for p in _find_all(folded, key))
 
     # --- the finders ------------------------------------------------------------------------
 
@@ -105,9 +106,9 @@ class DocIndex:
         return self.ranked(found)
 
     def trim(self, span: tuple[int, int]) -> tuple[int, int] | None:
-        """The span without a proclitic its first word starts with, when the rest of that word starts a
-        word elsewhere in the article («وروسيا» → «روسيا» when «روسيا» stands alone somewhere; «وزارة»
-        stays whole) or is a definite noun of at least three letters after «ال» («بالمديرية» →
+        """The span without a proclitic its first word starts with, when the rest of that word stands
+        alone elsewhere in the article («وروسيا» → «روسيا» when «روسيا» stands alone somewhere; «وزارة»
+        and «وكالة» stay whole) or is a definite noun of at least three letters after «ال» («بالمديرية» →
         «المديرية»), else None."""
         s, e = span
         first = WORD.match(self.folded.text, self._folded_index(s))
@@ -118,7 +119,7 @@ class DocIndex:
             return None
         for p in PROCLITICS:
             rest = word[len(p):]
-            if word.startswith(p) and len(rest) >= 3 and (self.starts_bare_word(rest) or _definite(p, rest)):
+            if word.startswith(p) and len(rest) >= 3 and (self.stands_alone(rest) or _definite(p, rest)):
                 start = self.folded.origin[first.start() + len(p)]
                 return (start, e) if start < e else None
         return None
