@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -21,9 +22,11 @@ class _Aligner:
         self.config = config
         self.report = report
 
-    def _exactish(self, needle: str, kind: str) -> list[Candidate]:
+    def _exactish(self, needle: str, kind: str, repeated: bool) -> list[Candidate]:
         """Occurrences found verbatim, after normalisation or with a proclitic set aside, each labelled
-        with the first step that found it and ranked (``choice``)."""
+        with the first step that found it and ranked: a string the list gives once takes a verbatim
+        occurrence first; the copies of a repeated string take the whole-word occurrences in document
+        order, whichever step found them (the k-th copy, the k-th occurrence)."""
         index, config = self.index, self.config
         steps = [("exact", index.exact(needle))]
         if config.normalise:
@@ -36,21 +39,19 @@ class _Aligner:
             for span in spans:
                 trimmed = index.trim(span) if config.clitics and index.word_prefix(span[0]) == "" else None
                 found.setdefault(span if trimmed is None else trimmed, step if trimmed is None else "clitic")
-        verbatim_whole = any(index.tier(*span) == 0 for span in steps[0][1])
+        merged = not steps[0][1] or (repeated and any(index.tier(*span) == 0 for span in steps[0][1]))
 
         def rank(span: tuple[int, int], step: str) -> int:
             tier = index.tier(*span)
-            if verbatim_whole or not steps[0][1]:
-                return tier
-            return 0 if step == "exact" else 1 + tier  # verbatim only inside words: those first
+            return tier if merged or step == "exact" else 2 + tier
 
         return [Candidate(s, e, step, rank((s, e), step)) for (s, e), step in found.items()]
 
-    def candidates(self, needle: str, kind: str) -> list[Candidate]:
+    def candidates(self, needle: str, kind: str, repeated: bool = False) -> list[Candidate]:
         """The occurrences of ``needle``; the typo step (strings of up to four words) and then the fuzzy
         step (three words or more) only for a string found nowhere by the others, since extra copies of
         a string that does occur are duplicates."""
-        found = self._exactish(needle, kind)
+        found = self._exactish(needle, kind, repeated)
         if found or not self.config.fuzzy:
             return found
         words = len(WORD.findall(fold_span(needle)))
@@ -62,12 +63,14 @@ class _Aligner:
                 enumerate(fuzzy(self.index, needle, self.config.fuzzy))]
 
     def place(self, needle: str | None, kind: str, pool: Pool | None = None, *, context: str | None = None,
-              blocked: Sequence[tuple[int, int]] = (), near: tuple[int, int] | None = None) -> tuple[int, int] | None:
-        """Offsets for one span (``pool``: an item of the model's list; else a claim part near ``near``)."""
+              blocked: Sequence[tuple[int, int]] = (), near: tuple[int, int] | None = None,
+              repeated: bool = False) -> tuple[int, int] | None:
+        """Offsets for one span (``pool``: an item of the model's list, ``repeated`` when the list has the
+        string more than once; else a claim part near ``near``)."""
         self.report.total += 1
         chosen: Candidate | None = None
         if needle and needle.strip():
-            found = self.candidates(needle.strip(), kind)
+            found = self.candidates(needle.strip(), kind, repeated)
             if pool is not None:
                 chosen = choose(self.index, found, pool, needle=needle, context=context,
                                 blocked=[*pool.used, *blocked])
@@ -122,7 +125,9 @@ def _align_list(aligner: _Aligner, items: Sequence[Mention | Claim], kind: str) 
         given = _given(item)
         if given is not None:
             pool.used.add(given)
-    containers = _containers(aligner.index, [i.text for i in items if _given(i) is None])
+    offset_free = [i.text for i in items if _given(i) is None and i.text and i.text.strip()]
+    containers = _containers(aligner.index, offset_free)
+    copies = Counter(fold_span(t) for t in offset_free)
     places: list[tuple[int, int] | None] = []
     for item in items:
         given = _given(item)
@@ -130,8 +135,9 @@ def _align_list(aligner: _Aligner, items: Sequence[Mention | Claim], kind: str) 
             pool.cursor = given[0]
             places.append(given)
             continue
-        blocked = containers.get(fold_span(item.text), []) if item.text and item.text.strip() else []
-        places.append(aligner.place(item.text, kind, pool, context=getattr(item, "context", None), blocked=blocked))
+        key = fold_span(item.text) if item.text and item.text.strip() else ""
+        places.append(aligner.place(item.text, kind, pool, context=getattr(item, "context", None),
+                                    blocked=containers.get(key, []), repeated=copies[key] > 1))
     return places
 
 

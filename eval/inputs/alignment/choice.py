@@ -11,9 +11,9 @@ list. Of the occurrences found (``Candidate``: offsets, the step that found it, 
    «محافظ المنيا»);
 3. a ``context`` string given with the item (words around the span, or its sentence, quoted from
    the article) picks the occurrence whose surroundings are most like it;
-4. otherwise by preference group (``Candidate.rank``: whole-word occurrences, whichever step found
-   them, before occurrences inside words; but a string that occurs verbatim only inside words keeps
-   those before its normalised variants), then the first one at or after the previous item's place,
+4. otherwise by preference group (``Candidate.rank``: whole-word occurrences before occurrences
+   inside words; a string given once takes a verbatim occurrence before a normalised one, the copies
+   of a repeated string take them together), then the first one at or after the previous item's place,
    in document order (the k-th repeat of a string in a list in document order gets the k-th
    occurrence), else the first one.
 
