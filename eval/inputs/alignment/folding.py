@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,27 +36,31 @@ class Folded:
 
 
 _PIECES: dict[str, str] = {}  # each character's folded piece, filled as characters are met
+_SPACE_RUNS = re.compile(r"^ +| {2,}")  # spaces a fold drops: at the start, and all but the first of a run
 
 
 def fold_with_map(text: str) -> Folded:
     """Fold ``text`` character by character, collapsing whitespace runs, keeping the index map."""
-    out: list[str] = []
-    origin: list[int] = []
-    pieces = _PIECES
-    space = True  # at the start, or after a space: a space is dropped
-    for i, char in enumerate(text):
-        piece = pieces.get(char)
-        if piece is None:
-            piece = pieces[char] = _fold_char(char)
-        if piece == " ":
-            if space:
-                continue
-            space = True
-        elif piece:
-            space = piece[-1] == " "
-        out.append(piece)
-        origin.extend([i] * len(piece))
-    return Folded("".join(out), tuple(origin))
+    get = _PIECES.get
+    pieces = [get(c) for c in text]
+    if None in pieces:
+        pieces = [p if p is not None else _PIECES.setdefault(c, _fold_char(c)) for p, c in zip(pieces, text)]
+    folded = "".join(pieces)
+    if len(folded) <= len(text) and all(len(p) <= 1 for p in pieces):
+        origin = [i for i, p in enumerate(pieces) if p]
+    else:
+        origin = [i for i, p in enumerate(pieces) for _ in p]
+    if folded.startswith(" ") or "  " in folded:
+        kept, kept_origin, last = [], [], 0
+        for m in _SPACE_RUNS.finditer(folded):
+            cut = m.start() if m.start() == 0 else m.start() + 1
+            kept.append(folded[last:cut])
+            kept_origin.extend(origin[last:cut])
+            last = m.end()
+        kept.append(folded[last:])
+        kept_origin.extend(origin[last:])
+        folded, origin = "".join(kept), kept_origin
+    return Folded(folded, tuple(origin))
 
 
 @lru_cache(maxsize=8192)

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 
 from annotation.arabic import PROCLITICS
 from eval.inputs.alignment.folding import fold_span, to_original
-from eval.inputs.alignment.guards import compatible
+from eval.inputs.alignment.guards import anchor, compatible, fixed_words
 from eval.inputs.alignment.index import WORD, DocIndex
 
 FUZZY_MIN_WORDS = 3  # shorter strings align only exactly, after normalisation or with one typo
@@ -143,8 +143,11 @@ def fuzzy(index: DocIndex, needle: str, threshold: float) -> list[tuple[int, int
     words = index.words
     if len(key_words) < FUZZY_MIN_WORDS or not words:
         return []
-    lead, trail = _edges(key)
     plain = [w for _, _, w in words]
+    numbers, anchors = fixed_words(key_words)
+    if (numbers or anchors) and not (set(numbers) <= set(plain) and set(anchors) <= {anchor(w) for w in plain}):
+        return []  # a number or an anchor word of the string is nowhere in the text: no window can agree
+    lead, trail = _edges(key)
     hits: dict[tuple[int, int], float] = {}
     scored = sorted(((r, i, m) for (i, m), r in _scores(index, key, key_words, threshold).items() if r >= threshold),
                     key=lambda h: (-h[0], h[1], h[2]))

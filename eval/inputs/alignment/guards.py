@@ -57,12 +57,8 @@ def anchor(word: str) -> str | None:
     return None
 
 
-def is_fixed(word: str) -> bool:
-    """A word no near match may change: a number or an anchor."""
-    return bool(_DIGIT.search(word)) or anchor(word) is not None
-
-
-def _fixed(words: Sequence[str]) -> tuple[list[str], list[str]]:
+def fixed_words(words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The numbers and the anchors of ``words``, in order."""
     return [w for w in words if _DIGIT.search(w)], [a for a in map(anchor, words) if a is not None]
 
 
@@ -136,7 +132,7 @@ def compatible(key: Sequence[str], window: Sequence[str], before: Sequence[str] 
     counterpart."""
     wanted = set(key)
     window, before, after = (_as_key(wanted, words) for words in (window, before, after))
-    if _fixed(_misspelt_anchors(key, window)) != _fixed(window) or not in_order(key, window):
+    if fixed_words(_misspelt_anchors(key, window)) != fixed_words(window) or not in_order(key, window):
         return False
     if _moved_out(key, window, before, after):
         return False
