@@ -170,3 +170,11 @@ def test_a_word_left_out_at_the_edge_that_stands_next_to_the_window_is_a_reorder
     assert compatible(key, "الجهويه للوقايه المدنيه بطنجه".split())  # alone, one missing word of five is allowed
     assert not compatible(key, "الجهويه للوقايه المدنيه بطنجه".split(), before=["قال", "المديريه"])
     assert not compatible(key, "الجهويه للوقايه المدنيه بطنجه".split(), before=["قال", "بالمديريه"])
+
+
+def test_a_number_with_an_attached_proclitic_still_counts_as_that_number() -> None:
+    text = "تقرر صرف 50 ألف جنيه لأسرة كل متوفى و20 ألف جنيه لكل مصاب"
+    mention, report = _entity("20 ألف جنغه", text)  # a typo beside the number: fuzzy, the و left out
+    assert text[mention.start:mention.end] == "20 ألف جنيه" and report.by_step == {"fuzzy": 1}
+    mention, report = _entity("30 ألف جنغه", text)
+    assert mention.start is None

@@ -135,6 +135,16 @@ def _take_punctuation(folded: str, s: int, e: int, lead: str, trail: str) -> tup
     return s, e
 
 
+def _fixed_words_present(key_words: Sequence[str], words: Sequence[str]) -> bool:
+    """True when every number and anchor of the string is somewhere in the text (a proclitic allowed)."""
+    numbers, anchors = fixed_words(key_words)
+    if not numbers and not anchors:
+        return True
+    have = set(words)
+    have.update(w[len(p):] for w in words for p in PROCLITICS if w.startswith(p))
+    return set(numbers) <= have and set(anchors) <= {anchor(w) for w in have}
+
+
 def fuzzy(index: DocIndex, needle: str, threshold: float) -> list[tuple[int, int, float]]:
     """Word windows like ``needle`` by at least ``threshold`` that pass the guards, best first, as
     original ``(start, end, similarity)``."""
@@ -144,8 +154,7 @@ def fuzzy(index: DocIndex, needle: str, threshold: float) -> list[tuple[int, int
     if len(key_words) < FUZZY_MIN_WORDS or not words:
         return []
     plain = [w for _, _, w in words]
-    numbers, anchors = fixed_words(key_words)
-    if (numbers or anchors) and not (set(numbers) <= set(plain) and set(anchors) <= {anchor(w) for w in plain}):
+    if not _fixed_words_present(key_words, plain):
         return []  # a number or an anchor word of the string is nowhere in the text: no window can agree
     lead, trail = _edges(key)
     hits: dict[tuple[int, int], float] = {}
