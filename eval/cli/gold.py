@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from eval.cli.options import SEED
+
 from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
@@ -72,7 +74,7 @@ def gold_group() -> None:
                    + IN_DATA.format("annotations"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Gold dataset folder to write. " + IN_DATA.format("gold"))
-@click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@click.option("--seed", type=SEED, default=None, help="Split seed (default: the dataset's).")
 @version_option
 @date_option
 @scheme_option

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from eval.cli.options import OPEN_FRACTION, SEED, TEXT
+
 from annotation.review.agreement import CLAIM_IOU
 from annotation.errors import KhabarError
 from annotation.scheme import load_scheme
@@ -82,7 +84,7 @@ def render_report(report: dict[str, Any]) -> None:
 @records_argument
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as JSON to this file.")
-@click.option("--claim-iou", type=click.FloatRange(0, 1, min_open=True), default=CLAIM_IOU, show_default=True,
+@click.option("--claim-iou", type=OPEN_FRACTION, default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
 def agreement_cmd(records: Path, json_out: Path | None, claim_iou: float, scheme_path: Path | None) -> None:
@@ -121,12 +123,12 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @records_argument
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Gold dataset folder to write (split files, README.md card, unresolved.jsonl).")
-@click.option("--adjudicator", default=None, help="Annotator whose annotation wins where there is no ground truth.")
+@click.option("--adjudicator", type=TEXT, default=None, help="Annotator whose annotation wins where there is no ground truth.")
 @click.option("--articles", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Clean articles (output of khabar ingest): full metadata and story groups for the split.")
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")
-@click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@click.option("--seed", type=SEED, default=None, help="Split seed (default: the dataset's).")
 @version_option
 @date_option
 @scheme_option

@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from eval.cli.options import OPEN_FRACTION, RESAMPLES, SEED, SPLIT, TEXT
+
 from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
 
@@ -95,14 +97,14 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
 @click.argument("gold")
 @click.argument("predictions")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the result JSON here.")
-@click.option("--split", help="With a gold folder: the split to score (dev, test); default: every split.")
-@click.option("--iou", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_CLAIM_IOU, show_default=True,
+@click.option("--split", type=SPLIT, help="With a gold folder: the split to score (dev, test); default: every split.")
+@click.option("--iou", type=OPEN_FRACTION, default=DEFAULT_CLAIM_IOU, show_default=True,
               help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
-@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
+@click.option("--label-map", type=TEXT, help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
                                   "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
+@click.option("--bootstrap", type=RESAMPLES, default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
 @click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
