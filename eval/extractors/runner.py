@@ -76,9 +76,17 @@ def _crash(name: str, articles: Sequence[Article], exc: BaseException) -> Extrac
                           f"{type(exc).__name__}: {exc}{at}")
 
 
+def _exit_error(name: str, where: str, exc: SystemExit) -> ExtractorError:
+    return ExtractorError(f"extractor {name!r} called sys.exit({exc.code!r}){where}; an extractor must return "
+                          "its predictions or raise an exception", pinpoint=False)
+
+
 def _extract(extractor: Extractor, articles: Sequence[Article]) -> list[Prediction]:
     name = describe(extractor)["name"]
-    result = extractor.extract(articles)
+    try:
+        result = extractor.extract(articles)
+    except SystemExit as exc:  # the process is khabar's, not the extractor's: a clear error instead of an exit
+        raise _exit_error(name, "", exc) from None  # run_batch adds the articles
     if not isinstance(result, list | tuple):
         raise ExtractorError(f"extractor {name!r} returned a {type(result).__name__} for {_where(articles)}, "
                              "expected a list of predictions")
@@ -145,6 +153,8 @@ def _prepare(extractor: Extractor, articles: Sequence[Article], name: str) -> No
         return
     try:
         prepare(articles)
+    except SystemExit as exc:
+        raise _exit_error(name, " while preparing", exc) from None
     except KhabarError:
         raise
     except Exception as exc:

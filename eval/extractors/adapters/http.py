@@ -21,7 +21,8 @@ from typing import Any
 from annotation.errors import KhabarError
 from annotation.io import dumps
 from annotation.model import Article, Prediction
-from eval.extractors.base import BatchCallable, ExtractorError, article_dicts, prediction_from
+from eval.extractors.base import (BatchCallable, ExtractorError, article_dicts, count_option, prediction_from,
+                                  seconds_option)
 from eval.extractors.adapters.command import parse_json_lines
 
 DEFAULT_HTTP_TIMEOUT = 120.0
@@ -93,9 +94,9 @@ class HttpExtractor(BatchCallable):
             raise KhabarError(f"http extractor: format must be one of {', '.join(FORMATS)}, not {format!r}")
         self.url = url
         self.format = format
-        self.timeout = float(timeout)
-        self.retries = int(retries)
-        self.backoff = float(backoff)
+        self.timeout = seconds_option(timeout, "timeout")
+        self.retries = count_option(retries, "retries")
+        self.backoff = seconds_option(backoff, "backoff") if backoff else 0.0
         self.token_env = token_env
         self.name = name or url
         self.version = version

@@ -31,7 +31,7 @@ from annotation.errors import KhabarError
 from annotation.io import write_atomic
 from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.scheme import Scheme, load_scheme
-from eval.extractors.base import BatchCallable, ExtractorError
+from eval.extractors.base import BatchCallable, ExtractorError, count_option, seconds_option
 from eval.extractors.adapters.http import DEFAULT_BACKOFF, DEFAULT_HTTP_TIMEOUT, DEFAULT_RETRIES, post
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -154,7 +154,8 @@ class OpenAIChatExtractor(BatchCallable):
         if seed is not None:
             self.params["seed"] = int(seed)
         self.response_format = response_format
-        self.timeout, self.retries, self.backoff = float(timeout), int(retries), float(backoff)
+        self.timeout, self.retries = seconds_option(timeout, "timeout"), count_option(retries, "retries")
+        self.backoff = seconds_option(backoff, "backoff") if backoff else 0.0
         self.concurrency = max(1, int(concurrency))
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.cache = bool(cache)
