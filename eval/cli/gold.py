@@ -53,6 +53,8 @@ def validate_cmd(gold: Path | None, scheme_path: Path | None) -> None:
     scheme = load_scheme(scheme_path)
     gold = gold or default_data("gold", "a GOLD path")
     docs = load_gold(gold)
+    if not docs:
+        raise KhabarError(f"{gold}: no gold documents (an empty file or folder is not a gold set)")
     problems = validate_corpus(docs, scheme, place=f"{gold}: ") + card_problems(gold)
     for problem in problems:
         click.echo(str(problem), err=True)
