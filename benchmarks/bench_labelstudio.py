@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotation.io import read_articles  # noqa: E402
-from annotation.labelstudio.convert import article_task  # noqa: E402
+from annotation.labelstudio.tasks import article_task  # noqa: E402
 from annotation.labelstudio.client import connect, pull_export, push_tasks  # noqa: E402
 from annotation.labelstudio.importer import import_export  # noqa: E402
 from annotation.labelstudio.server import start_server  # noqa: E402

@@ -59,3 +59,35 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory):
         yield studio
     finally:
         studio.stop()
+
+
+# --- headless Chromium (Debian's, through playwright) --------------------------------------------
+
+CHROMIUM = os.environ.get("KHABAR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _no_browser(reason: str) -> None:
+    message = f"{reason} — install it with: apt-get update && apt-get install -y chromium fonts-noto-core"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through playwright (no browser download). Skipped without it,
+    failed when CI is set."""
+    import shutil
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("playwright is not installed in .venv")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _no_browser(f"Debian's chromium is missing ({CHROMIUM})")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
-from annotation.io import write_jsonl
 from annotation.model import Annotated, Article, Claim, Mention, Prediction, Span
+from tests.helpers import span_at, write_gold, write_lines  # noqa: F401  (re-exported for the scoring tests)
 
 LABELS = ("PERS", "ORG", "GPE", "LOC", "DATE")
 WORDS = ("قال", "الرئيس", "إن", "الحكومة", "ستعمل", "على", "تعزيز", "التعاون", "مع", "الدول", "المجاورة", "في",
@@ -40,25 +37,9 @@ def prediction(doc_id: str, mentions: Sequence[tuple[int, int, str]] = (), claim
                       claims=tuple(claims))
 
 
-def write_gold(path: Path, docs: Sequence[Annotated]) -> Path:
-    from annotation.gold.records import gold_record
-
-    write_jsonl(path, [gold_record(d) for d in docs])
-    return path
-
-
-def write_lines(path: Path, objects: Sequence[Any]) -> Path:
-    path.write_text("".join((o if isinstance(o, str) else json.dumps(o, ensure_ascii=False)) + "\n"
-                            for o in objects), encoding="utf-8")
-    return path
-
-
 def span(text: str, needle: str, occurrence: int = 0, entity: str | None = None) -> Span:
-    """The span of the ``occurrence``-th ``needle`` in ``text``."""
-    start = -1
-    for _ in range(occurrence + 1):
-        start = text.index(needle, start + 1)
-    return Span(start, start + len(needle), needle, entity)
+    """The span of the ``occurrence``-th (from 0) ``needle`` in ``text``."""
+    return span_at(text, needle, occurrence, entity)
 
 
 def claim(text: str, content: str, *, source: Span | None = None, cue: Span | None = None,

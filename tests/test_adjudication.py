@@ -252,3 +252,71 @@ def test_command_articles(khabar, tmp_path: Path) -> None:
     result = khabar("adjudicate", path, "--out", tmp_path / "h", "--articles", articles)
     assert result.exit_code == 1 and "doc-2 (task 2): no article with this id" in result.stderr
     assert not (tmp_path / "h").exists()
+
+
+def test_sources_that_agreement_counts_as_one_are_one_vote_in_adjudication() -> None:
+    from annotation.review.agreement import agreement_report
+
+    long, short = sp("المتحدث باسم الكرملين ديمتري بيسكوف"), sp("الكرملين ديمتري بيسكوف")   # token IoU 3/5
+    records = [record(A, [], [claim(CONTENT1, long, sp("قال"))]), record(B, [], [claim(CONTENT1, short, sp("قال"))])]
+    assert agreement_report(records)["overall"]["source"]["agreement"] == 1.0
+    result = adjudicate(records, SCHEME)
+    assert [u for u in result.unresolved if u["what"] == "source"] == []
+    (doc,) = result.docs
+    assert doc.claims[0].source.text in (long.text, short.text)
+
+
+def _tied() -> list[Annotated]:
+    """Two annotators who disagree on doc-1: the majority cannot settle it."""
+    return [annotator_a(), annotator_b()]
+
+
+def test_the_review_queue_gets_one_task_per_unsettled_article_with_every_version() -> None:
+    from annotation.review.queue import MAJORITY, review_tasks
+
+    tasks, _ = review_tasks(_tied() + [record(A, mentions_a(), claims_a(), doc="doc-2", task=2),
+                                       record(B, mentions_a(), claims_a(), doc="doc-2", task=2)], SCHEME)
+    (task,) = tasks                                    # doc-2: no disagreement, no task
+    assert task["data"]["id"] == "doc-1"
+    assert [p["model_version"] for p in task["predictions"]] == [A, B, MAJORITY]   # the draft: the newest
+    words = task["data"]["disputes"]
+    assert f"claim «{CONTENT1}»: claim_type: {A} prediction; {B} factual_event" in words
+    assert "«الشهر المقبل»" in words and "the majority cannot settle" in words
+    labels = {r["value"]["labels"][0] for r in task["predictions"][1]["result"] if r["type"] == "labels"}
+    assert "ORG" in labels                               # b's version: Peskov as ORG
+
+
+def test_a_review_decision_wins_over_the_majority_and_ground_truth() -> None:
+    decision = record("lead@x.org", mentions_a(), claims_a()[:1], annotation_id=77)
+    decision = replace(decision, annotation={**decision.annotation, "review": True})
+    records = _tied() + [annotator_b(ground_truth=True), decision]
+    result = adjudicate(records, SCHEME)
+    (doc,) = result.docs
+    assert doc.annotation["rule"] == "review" and result.unresolved == []
+    assert content(doc) == content(decision) and doc.annotation["annotators"] == [A, B]
+    assert validate_corpus(result.docs, SCHEME) == []
+
+
+def test_the_card_names_the_pre_annotation_model(khabar, tmp_path: Path) -> None:
+    records = [replace(r, annotation={**r.annotation, "pre_annotation": "baseline@0.1"})
+               for r in [annotator_a(), record(B, mentions_a(), claims_a())]]
+    path = tmp_path / "records.jsonl"
+    write_jsonl(path, [r.to_dict() for r in records])
+    result = khabar("adjudicate", path, "--out", tmp_path / "gold")
+    assert result.exit_code == 0, result.output
+    card = (tmp_path / "gold" / "README.md").read_text(encoding="utf-8")
+    assert "started from the pre-annotations of baseline@0.1" in card and "flatters it" in card
+
+
+def test_intermediate_sources_that_agreement_counts_as_one_are_one_vote() -> None:
+    from annotation.review.agreement import agreement_report
+
+    long, short = sp("المتحدث باسم الكرملين ديمتري بيسكوف"), sp("الكرملين ديمتري بيسكوف")   # token IoU 3/5
+    source = sp("مصادر مطلعة")
+    records = [record(A, [], [replace(claim(CONTENT1, source, sp("قال")), via=(long,))]),
+               record(B, [], [replace(claim(CONTENT1, source, sp("قال")), via=(short,))])]
+    assert not [d for d in agreement_report(records)["disagreements"] if d["kind"] == "via_difference"]
+    result = adjudicate(records, SCHEME)
+    assert [u for u in result.unresolved if u["what"] == "via"] == []
+    (doc,) = result.docs
+    assert [v.text for v in doc.claims[0].via] in ([long.text], [short.text])

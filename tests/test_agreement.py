@@ -315,18 +315,24 @@ def test_command_text_and_json(khabar, tmp_path: Path, monkeypatch) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))
     assert _kinds(report["disagreements"]) == EXPECTED_KINDS
     assert report == json.loads(json.dumps(agreement_report(load_records(path)), ensure_ascii=False))
-    text = result.stdout
-    assert "a@x.org / b@x.org" in text and "0.714" in text  # strict entity F1 = 10/14
-    for kind, _ in EXPECTED_KINDS:
-        assert kind in text
-    assert "task doc-1" in text
+    lines = result.stdout.splitlines()       # not a terminal: tab-separated sections with full headers
+    assert "annotator A\tannotator B\ttasks compared\tentities strict F1\tentities overlap F1" in lines[2]
+    assert lines[3].startswith("a@x.org\tb@x.org\t1\t0.714\t")     # strict entity F1 = 10/14
+    start = lines.index(next(line for line in lines if "disputed unit(s), one row each" in line))
+    assert lines[start + 1] == "article\ttask\tunit\ttext\tdisputed\ta@x.org\tb@x.org"
+    rows = [line.split("\t") for line in lines[start + 2:] if line]
+    # one row per unit, with each annotator's value: the kinds of the pairwise disagreements above
+    assert {r[4] for r in rows} == {"label", "boundaries", "presence", "source", "claim_type"}
+    assert all(r[0] == "doc-1" and len(r) == 7 for r in rows)
+    assert ["doc-1", "1", "claim", CONTENT2, "presence", f"«{CONTENT2}»", "absent"] in rows
+    assert not any("…" in line for line in lines)
 
 
 def test_command_reads_the_import_folder(khabar, tmp_path: Path) -> None:
     _write(tmp_path, [annotator_a(), record("c@x.org", mentions_a(), claims_a())])
     result = khabar("agreement", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "no disagreement" in result.stdout
+    assert "# 0 disputed unit(s)" in result.stdout
 
 
 def test_command_help(khabar) -> None:
@@ -367,3 +373,38 @@ def test_claims_match_at_token_iou_half(a: str, b: str, matched: bool) -> None:
     y = record("b", [], [claim(b, None, None)])
     (pair,) = agreement_report([x, y])["pairs"]
     assert pair["claims"]["matched"] == int(matched)
+
+
+def test_figures_per_annotator_per_label_and_progress() -> None:
+    records = [replace(r, annotation={**r.annotation, "lead_time": t, "project": 4})
+               for r, t in zip(_three_annotators(), (10, 20, 30, 40, 50, 60))]
+    report = agreement_report(records, url="http://127.0.0.1:8080/")
+    assert report["progress"] == {"a@x.org": {"tasks": 2, "median_lead_time": 25.0},
+                                  "b@x.org": {"tasks": 2, "median_lead_time": 35.0},
+                                  "c@x.org": {"tasks": 2, "median_lead_time": 45.0}}
+    # a and c have the same mentions, so c's figures against the others equal a's
+    per = report["per_annotator"]
+    assert per["a@x.org"]["entities"] == per["c@x.org"]["entities"]
+    assert per["b@x.org"]["entities"]["strict"]["f1"] < per["a@x.org"]["entities"]["strict"]["f1"]
+    pooled = report["overall"]["entities"]["strict"]
+    assert sum(p["matched"] for p in report["per_label"].values()) == pooled["matched"]
+    assert report["per_label"]["GPE"]["f1"] == 1.0 and report["per_label"]["DATE"]["f1"] < 1.0  # b: a shorter date
+    assert report["per_task"][0]["urls"] == ["http://127.0.0.1:8080/projects/4/data?task=1"]
+    assert all(d["urls"] for d in report["disputes"])
+    two = [d for d in report["disputes"] if d["id"] == "doc-2"]
+    assert {(d["what"], tuple(d["values"].values())) for d in two} == {
+        ("presence", (f"«{CONTENT2}»", f"«{CONTENT2}»", "absent")),
+        ("claim_type", ("prediction", "opinion", "opinion")), ("check_worthy", ("true", "true", "false"))}
+
+
+def test_excluded_annotators_and_review_decisions_are_left_out(khabar, tmp_path: Path) -> None:
+    decision = record("lead@x.org", mentions_a(), claims_a(), annotation_id=99)
+    decision = replace(decision, annotation={**decision.annotation, "review": True})
+    records = _three_annotators() + [decision]
+    report = agreement_report(records, exclude=["b@x.org"])
+    assert report["annotators"] == ["a@x.org", "c@x.org"]
+    assert any("b@x.org left out" in n for n in report["notes"])
+    assert any("1 review decision(s) left out" in n for n in report["notes"])
+    path = _write(tmp_path, records)
+    result = khabar("agreement", path, "--adjudicator", "b@x.org", "--format", "json")
+    assert json.loads(result.stdout)["annotators"] == ["a@x.org", "c@x.org"]

@@ -12,7 +12,7 @@ from annotation.gold.records import SPLITS
 from annotation.gold.records import fingerprint, gold_record, load_gold
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus
-from tests.test_model import good_doc
+from tests.documents import good_doc
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gold"
 

@@ -15,6 +15,7 @@ from annotation.model import Annotated, Article, Claim, Mention, Span
 from eval.extractors import get_extractor
 from eval.extractors.bench import bench
 from eval.extractors.baseline.extractor import BaselineExtractor
+from tests.helpers import span_at
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gold"
 
@@ -27,10 +28,7 @@ TEXTS = {
 
 
 def _span(text: str, needle: str, entity: str | None = None, nth: int = 0) -> Span:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(needle, start + 1)
-    return Span(start, start + len(needle), needle, entity)
+    return span_at(text, needle, nth, entity)
 
 
 def _mention(doc: str, ident: str, needle: str, label: str, entity: str, nth: int = 0) -> Mention:

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from annotation.errors import KhabarError
-from annotation.labelstudio.convert import annotation_to_record, article_task, predictions_to_results
+from annotation.labelstudio.annotations import annotation_to_record
 from annotation.labelstudio.config import (CLAIM_PARTS, ENTITIES, check_config, config_vocabulary, instructions,
                                  label_config, vocabulary)
 from annotation.labelstudio.importer import import_export, import_file
 from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.labelstudio.offsets import OffsetResolver
+from annotation.labelstudio.tasks import article_task, predictions_to_results
 from annotation.scheme import load_scheme
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "labelstudio"
@@ -155,10 +156,11 @@ def test_predictions_round_trip_through_results_to_the_same_record():
     record, problems, repairs = annotation_to_record(art, annotation)
     assert problems == [] and repairs == []
     assert [(m.label, m.start, m.end, m.entity) for m in record.entities] == [
-        ("PERS", *putin1, "e1"), ("PERS", *peskov, "e2"), ("PERS", *putin2, "e1"), ("GPE", *moscow, "e4")]
+        ("PERS", *putin1, "بوتين"), ("PERS", *peskov, "ديمتري-بيسكوف"), ("PERS", *putin2, "بوتين"),
+        ("GPE", *moscow, "موسكو")]                    # clusters named after their longest mention
     (c,) = record.claims
     assert (c.start, c.end, c.attribution, c.claim_type, c.check_worthy) == (*claim, "indirect", "prediction", False)
-    assert c.source == Span(*sources, TEXT[slice(*sources)], "e2")   # a SOURCE region joined to peskov's cluster
+    assert c.source == Span(*sources, TEXT[slice(*sources)], "ديمتري-بيسكوف")   # a SOURCE joined to peskov's cluster
     assert c.cue == Span(*cue, "ذكرت") and c.via == (Span(*agencies, "وكالات الأنباء", None),)
     assert record.annotation == {"annotator": "2", "task": 3, "annotation_id": 7, "ground_truth": False,
                                  "updated_at": "2026-01-01T00:00:00Z"}
@@ -206,7 +208,7 @@ def test_unaligned_spans_are_left_out():
     ("قال بوتين", 4, 9, "كيم", "does not match the text at [4, 9): 'بوتين'"),
     ("قال بوتين", 4, 90, "بوتين", "does not match the text at [4, 90): nothing"),
     ("قال بوتين", 4, 90, None, "outside the text"),
-    ("قال بوتين", 5, 5, None, "outside the text (length 9) or empty"),
+    ("قال بوتين", 5, 5, None, "offsets [5, 5) are inverted or empty"),
     ("قال بوتين", "4", 9, "بوتين", "no integer start/end"),
 ])
 def test_offsets_are_checked_and_repaired_only_when_unambiguous(text, start, end, value, expected):
@@ -247,7 +249,8 @@ BASE = [_region("m1", ENTITIES, "PERS", "ديمتري بيسكوف"), _region("m
                                                                "text": "كيم"}}],
      [("m9", "region text 'كيم' does not match the text")]),
     ([_rel("c1", "m7", "source")], [("relation c1->m7", "source relation to region m7, which is missing")]),
-    ([_rel("c1", "m1")], [("relation c1->m1", "needs exactly one label, it has []")]),
+    ([_rel("m1", "m2")], [("relation m1->m2", "needs exactly one label, it has [] (only via and same")]),
+    ([_rel("c1", "q2", "source", "cue")], [("relation c1->q2", "needs exactly one label, it has ['source', 'cue']")]),
     ([_rel("c1", "m1", "source"), _rel("c1", "m2", "source")], [("c1", "claim has 2 source relations (m1, m2)")]),
     ([_rel("c1", "m1", "cue")], [("relation c1->m1", "cue relation to a PERS region")]),
     ([_rel("c1", "q1", "source")], [("relation c1->q1", "source relation to a CUE region")]),
@@ -263,13 +266,23 @@ def test_bad_items_are_quarantined_and_the_rest_imported(extra, problems):
     art = Article(id="a1", text=TEXT)
     result = BASE + extra + [_rel("q1", "c1", "cue"), _choice("c1", "check_worthy", "true")]
     record, found, _ = annotation_to_record(art, {"id": 1, "task": 1, "completed_by": 1, "result": result})
-    assert [p.region for p in found] == [region for region, _ in problems]
+    assert [p.where for p in found] == [f"task 1 annotation 1 region {region}" for region, _ in problems]
     for problem, (_, reason) in zip(found, problems):
-        assert reason in problem.reason
+        assert reason in problem.message
     kept = {m.id for m in record.entities}
     assert {"m2"} <= kept and [c.id for c in record.claims] == ["c1"]
     assert record.claims[0].cue == Span(*_se("ذكرت"), "ذكرت")  # drawn from the CUE to the claim: still the cue
     assert record.claims[0].check_worthy is True
+
+
+def test_a_relation_without_a_label_takes_the_role_its_target_implies():
+    art = Article(id="a1", text=TEXT)
+    result = BASE + [_rel("c1", "m1"), _rel("q1", "c1")]      # the claim's source, and its cue drawn backwards
+    record, found, _ = annotation_to_record(art, {"id": 1, "task": 1, "completed_by": 1, "result": result})
+    assert found == []
+    (claim,) = record.claims
+    assert claim.source == Span(*_se("ديمتري بيسكوف"), "ديمتري بيسكوف", "ديمتري-بيسكوف")
+    assert claim.cue == Span(*_se("ذكرت"), "ذكرت")
 
 
 # --- importing exports -----------------------------------------------------------------------------
@@ -322,11 +335,14 @@ def test_rewritten_real_export_converts(tmp_path):
     one = got[1]
     assert one["id"] == "ar-001" and one["source"] == "news"
     assert one["annotation"] == {"annotator": "admin@example.com", "task": 1, "annotation_id": 1,
-                                 "ground_truth": True, "updated_at": "2026-11-29T04:58:42.521718Z"}
+                                 "ground_truth": True, "updated_at": "2026-11-29T04:58:42.521718Z",
+                                 "project": 1, "lead_time": 42.5}
+    assert got[3]["annotation"]["pre_annotation"] == "baseline-v0"      # made from that model's prediction
+    assert "pre_annotation" not in got[2]["annotation"]
     assert [(e["id"], e["label"], e["start"], e["end"], e["text"], e["entity"]) for e in one["entities"]] == [
-        ("e1", "GPE", 6, 20, "كوريا الشمالية", "e1"), ("e2", "DATE", 22, 34, "اليوم الخميس", "e2"),
-        ("e3", "PERS", 46, 58, "كيم جونج أون", "e3"), ("e4", "PERS", 82, 96, "فلاديمير بوتين", "e4"),
-        ("e5", "GPE", 104, 118, "كوريا الشمالية", "e5")]
+        ("e1", "GPE", 6, 20, "كوريا الشمالية", "كوريا-الشمالية"), ("e2", "DATE", 22, 34, "اليوم الخميس", "اليوم-الخميس"),
+        ("e3", "PERS", 46, 58, "كيم جونج أون", "كيم-جونج-أون"), ("e4", "PERS", 82, 96, "فلاديمير بوتين", "فلاديمير-بوتين"),
+        ("e5", "GPE", 104, 118, "كوريا الشمالية", "كوريا-الشمالية~2")]   # no same relation: two clusters
     assert one["claims"] == [{
         "id": "c1", "start": 36, "end": 118, "text": one["text"][36:118],
         "source": {"start": 6, "end": 20, "text": "كوريا الشمالية", "entity": None}, "cue": None, "via": [],
@@ -590,3 +606,31 @@ def test_slow_and_down_servers_are_one_clear_message(khabar, silent_server, tmp_
         assert result.exit_code == 1 and message in result.output, result.output
         assert "k" * 40 not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_annotation_deleted_in_label_studio_leaves_the_records(tmp_path):
+    tasks = sample("export_snapshot_full.json")
+    import_export(encode(tasks), tmp_path, where="x.json")
+    later = copy.deepcopy(tasks)
+    del later[0]["annotations"][1]                      # annotation 2, deleted in the UI
+    later = [t for t in later if t["id"] != 3]          # task 3: its only annotation (4) deleted, the task left out
+    report = import_export(encode(later), tmp_path, where="y.json")
+    assert report.deleted == 2 and (report.added, report.updated, report.unchanged) == (0, 0, 2)
+    assert "2 removed (annotation deleted in Label Studio)" in report.summary()[1]
+    assert sorted(_by_annotation(tmp_path)) == [1, 3]
+    again = import_export(encode(later), tmp_path, where="y.json")
+    assert again.deleted == 0 and sorted(_by_annotation(tmp_path)) == [1, 3]
+
+
+@pytest.mark.parametrize("attribution, source, reason", [
+    ("none", True, "attribution 'none' but the claim has a source"),
+    ("direct_quote", False, "attribution 'direct_quote' but no source"),
+])
+def test_a_claim_that_breaks_the_scheme_is_quarantined_at_import(attribution, source, reason):
+    art = Article(id="a1", text=TEXT)
+    result = BASE + [_choice("c1", "attribution", attribution), _rel("q1", "c1", "cue")]
+    if source:
+        result.append(_rel("c1", "m1", "source"))
+    record, found, _ = annotation_to_record(art, {"id": 7, "task": 3, "completed_by": 1, "result": result})
+    assert [(p.where, p.message) for p in found] == [("task 3 annotation 7 region c1", reason)]
+    assert record.claims == () and {m.id for m in record.entities} == {"m1", "m2"}

@@ -75,7 +75,9 @@ def span(text: str, needle: str, occurrence: int = 1, entity: str | None = None,
 
 def mention(rid: str, label: str, text: str, needle: str, occurrence: int = 1, entity: str | None = None) -> dict:
     start, end = at(text, needle, occurrence)
-    return {"id": rid, "start": start, "end": end, "text": needle, "label": label, "entity": entity or rid}
+    # a cluster is named after its longest mention, words joined by "-"
+    return {"id": rid, "start": start, "end": end, "text": needle, "label": label,
+            "entity": entity or needle.replace(" ", "-")}
 
 
 def record(art: dict[str, Any], entities: list[dict], claims: list[dict], annotation: dict[str, Any]) -> dict:
@@ -138,8 +140,11 @@ def expected_records(ids: dict[str, int], users: dict[str, str], annotations: di
     """The records ``khabar import`` must write for the annotations above (sorted by task, annotation)."""
     def meta(key: str, who: str, truth: bool) -> dict[str, Any]:
         ann = annotations[key]
-        return {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
-                "updated_at": ann["updated_at"]}
+        out = {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
+               "updated_at": ann["updated_at"], "project": ann["project"]}
+        if ann["pre_annotation"]:   # the task had predictions: the annotator saw them as the draft
+            out["pre_annotation"] = ann["pre_annotation"]
+        return out
 
     claim_art, emoji_art = article("t-claim", T), article("t-emoji", E)
     out = {
@@ -149,19 +154,19 @@ def expected_records(ids: dict[str, int], users: dict[str, str], annotations: di
             mention("a3", "PERS", T, "ديمتري بيسكوف"),
             mention("a4", "PERS", T, "بوتين", 1),
             mention("a5", "GPE", T, "بيونج يانج"),
-            mention("a6", "PERS", T, "بوتين", 2, entity="a4"),
-        ], [{"id": "c1", **span(T, "بوتين سيزور بيونج يانج قريبا", cue=True), "source": span(T, "ديمتري بيسكوف", entity="a3"),
+            mention("a6", "PERS", T, "بوتين", 2),
+        ], [{"id": "c1", **span(T, "بوتين سيزور بيونج يانج قريبا", cue=True), "source": span(T, "ديمتري بيسكوف", entity="ديمتري-بيسكوف"),
              "cue": span(T, "قال", cue=True), "via": [], "attribution": "indirect", "claim_type": "prediction",
              "check_worthy": True}], meta("claim-a", "admin", True)),
         "claim-b": record(claim_art, [
             mention("b1", "OCC", T, "المتحدث باسم الكرملين"),
-            mention("b2", "PERS", T, "ديمتري بيسكوف", entity="b1"),
+            mention("b2", "PERS", T, "ديمتري بيسكوف", entity="المتحدث-باسم-الكرملين"),
             mention("b3", "LOC", T, "بيونج يانج"),
-        ], [{"id": "k1", **span(T, "بوتين سيزور بيونج يانج", cue=True), "source": span(T, "المتحدث باسم الكرملين", entity="b1"),
+        ], [{"id": "k1", **span(T, "بوتين سيزور بيونج يانج", cue=True), "source": span(T, "المتحدث باسم الكرملين", entity="المتحدث-باسم-الكرملين"),
              "cue": None, "via": [], "attribution": "indirect", "claim_type": "commitment",
              "check_worthy": False}], meta("claim-b", "second", False)),
         "emoji-a": record(emoji_art, [mention("m1", "ORG", E, "وزارة الصحة")],
-                          [{"id": "m2", **span(E, "الوباء انتهى", cue=True), "source": span(E, "وزارة الصحة", entity="m1"),
+                          [{"id": "m2", **span(E, "الوباء انتهى", cue=True), "source": span(E, "وزارة الصحة", entity="وزارة-الصحة"),
                             "cue": span(E, "أعلنت", cue=True), "via": [], "attribution": "indirect",
                             "claim_type": "factual_event", "check_worthy": True}], meta("emoji-a", "admin", False)),
         "emoji-b": record(emoji_art, [mention("n1", "ORG", E, "وزارة الصحة")],
@@ -244,7 +249,10 @@ def annotated(pushed, sdk) -> dict[str, Any]:
     annotations = {}
     for key, ann in zip(keys, made.values()):
         stamp = ann.updated_at.isoformat()
-        annotations[key] = {"id": ann.id, "task": ann.task,
+        task = next(t for t in tasks.values() if t.id == ann.task)
+        versions = sorted({(p if isinstance(p, dict) else p.model_dump())["model_version"] for p in task.predictions})
+        annotations[key] = {"id": ann.id, "task": ann.task, "project": ann.project,
+                            "pre_annotation": ", ".join(versions) or None,
                             "updated_at": stamp[:-6] + "Z" if stamp.endswith("+00:00") else stamp}
     return {"users": {"admin": admin.email, "second": second.email}, "annotations": annotations}
 
@@ -300,7 +308,8 @@ def test_import_from_the_server_gives_exactly_the_expected_records(label_studio,
     assert quarantine == [{"task": emoji_b["task"], "annotation": emoji_b["id"], "article": "t-emoji",
                            "annotator": "second@khabar.test", "updated_at": emoji_b["updated_at"],
                            "region": "relation n2->gone",
-                           "reason": "source relation to region gone, which is missing or left out"}]
+                           "reason": "source relation to region gone, which is missing or left out",
+                           "project": emoji_b["project"]}]
     assert label_studio.api_key not in result.output
     assert label_studio.api_key.encode() not in label_studio.log_path.read_bytes()
     raw = list((out / "raw").iterdir())
@@ -356,38 +365,86 @@ def test_wrong_api_key_is_one_clear_message(label_studio, corpus, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_khabar_studio_prints_the_login_and_stops_on_ctrl_c(label_studio, tmp_path):
-    """The command itself, in a subprocess, on a copy of the (already migrated) test server's data folder."""
-    import shutil
-    import signal
+def _studio(data: Path) -> tuple[Any, str]:
+    """``khabar studio`` in a subprocess (this checkout's code); returns it and what it printed up to "press Ctrl-C"."""
     import subprocess
     import sys
 
+    process = subprocess.Popen([sys.executable, "-c", "from eval.cli import main; main()", "studio", "--data-dir",
+                                str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("press Ctrl-C"):
+            break
+    return process, "".join(lines)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (from /proc/*/stat)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _server_group(process: Any) -> int:
+    """The process group of the Label Studio server ``khabar studio`` started (its own session: pgid = its pid)."""
+    (child,) = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return int(child)
+
+
+def test_khabar_studio_prints_the_password_once_and_stops_cleanly(label_studio, tmp_path, capsys):
+    """The command itself, in a subprocess, on a copy of the (already migrated) test server's data folder."""
+    import dataclasses
+    import shutil
+    import signal
+    import stat
+
     from annotation.labelstudio.server import CREDENTIALS, healthy
+    from eval.cli.studio import _print_access
+
+    assert label_studio.created                   # the session server's first start made the credentials
+    _print_access(label_studio)
+    _print_access(dataclasses.replace(label_studio, created=False))
+    first, later = capsys.readouterr().out.split("press Ctrl-C to stop\n")[:2]
+    assert f"with password {label_studio.credentials.password}" in first
+    assert label_studio.credentials.password not in later and str(label_studio.credentials_path) in later
 
     data = tmp_path / "studio"
     shutil.copytree(label_studio.data_dir, data, ignore=shutil.ignore_patterns("server.log", "export", "media"))
-    khabar = Path(sys.executable).parent / "khabar"
-    process = subprocess.Popen([str(khabar), "studio", "--data-dir", str(data)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    try:
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("press Ctrl-C"):
-                break
-        printed = "".join(lines)
-        url = printed.split("Label Studio is running at ")[1].split()[0]
-        assert url.startswith("http://127.0.0.1:") and url != label_studio.url and healthy(url)
-        creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
-        assert f"log in as {creds['email']} with password {creds['password']}" in printed
-        assert f"export LABEL_STUDIO_URL={url}\n" in printed and str(data / CREDENTIALS) in printed
-        process.send_signal(signal.SIGINT)
-        rest, errors = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, errors
-    assert "stopped" in errors and not healthy(url)
-    assert creds["api_key"] not in printed + rest + errors
+    creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
+    # the port of the previous start (the session server's) is taken: one clear error, no other port
+    process, printed = _studio(data)
+    rest, errors = process.communicate(timeout=120)
+    assert process.returncode == 1 and f"port {creds['port']}" in errors and "is in use" in errors, errors
+    (data / CREDENTIALS).write_text(json.dumps({**creds, "port": None}), encoding="utf-8")
+    urls = []
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        process, printed = _studio(data)
+        try:
+            url = printed.split("Label Studio is running at ")[1].split()[0]
+            urls.append(url)
+            assert url.startswith("http://127.0.0.1:") and url != label_studio.url and healthy(url)
+            assert creds["password"] not in printed and f"the password is in {data / CREDENTIALS}" in printed
+            assert f"export LABEL_STUDIO_URL={url}\n" in printed
+            group = _server_group(process)
+            assert _group_members(group)
+            for path in [data, *data.rglob("*")]:
+                mode = stat.S_IMODE(path.stat().st_mode)
+                assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+            process.send_signal(stop)
+            rest, errors = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == 0, errors
+        assert "stopped" in errors and not healthy(url)
+        assert _group_members(group) == [], f"{stop!r} left Label Studio running"
+        assert creds["api_key"] not in printed + rest + errors
+    assert urls[0] == urls[1]                     # the restart kept the port

@@ -12,35 +12,10 @@ import pytest
 from annotation.errors import KhabarError
 from annotation.gold.records import load_gold
 from annotation.io import dumps, read_predictions, write_jsonl
-from annotation.model import Annotated, Article, Claim, Mention, Span
+from annotation.model import Annotated, Span
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus, validate_document
-
-TEXT = "بوتين يقبل دعوة كيم\nوكان المتحدث ديمتري بيسكوف، صرح بأنه لا توجد خطط لزيارة كوريا الشمالية."
-
-
-def span_of(text: str, needle: str, entity: str | None = None) -> Span:
-    start = TEXT.index(needle)
-    return Span(start, start + len(needle), needle, entity)
-
-
-def mention(ident: str, needle: str, label: str, entity: str) -> Mention:
-    s = span_of(TEXT, needle)
-    return Mention(label=label, start=s.start, end=s.end, text=needle, id=ident, entity=entity)
-
-
-def good_doc() -> Annotated:
-    content = span_of(TEXT, "لا توجد خطط لزيارة كوريا الشمالية")
-    claim = Claim(start=content.start, end=content.end, text=content.text, id="c1",
-                  source=span_of(TEXT, "ديمتري بيسكوف", "peskov"), cue=span_of(TEXT, "صرح"),
-                  attribution="indirect", claim_type="factual_event", check_worthy=True)
-    return Annotated(
-        article=Article(id="doc-1", text=TEXT, title="بوتين يقبل دعوة كيم", source="الدستور"),
-        entities=(mention("e1", "بوتين", "PERS", "putin"), mention("e2", "كيم", "PERS", "kim"),
-                  mention("e3", "ديمتري بيسكوف", "PERS", "peskov"), mention("e4", "كوريا الشمالية", "GPE", "nk")),
-        claims=(claim,), annotation={"annotators": ["a"], "adjudicated": True},
-    )
-
+from tests.documents import TEXT, good_doc, span_of
 
 def test_good_document_is_valid() -> None:
     assert validate_document(good_doc(), load_scheme()) == []

@@ -1,46 +1,17 @@
 """The HTML error report as a reviewer sees it, in a real headless browser (Debian's chromium via playwright).
 
 Needs ``/usr/bin/chromium`` (``apt-get install -y chromium fonts-noto-core``; ``dev.py test`` installs
-it when it can). Without it the tests skip, and fail when the environment variable CI is set.
+it when it can). Without it the tests skip, and fail when the environment variable CI is set (the
+``browser`` fixture of conftest.py).
 """
 
 from __future__ import annotations
-
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from eval.report import write_report
 from eval.scoring.scorer import ScoreConfig, score
-from tests.test_report import CLEAN, GOLD, predictions
-
-CHROMIUM = os.environ.get("KHABAR_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def _unavailable(reason: str) -> None:
-    message = f"{reason} — install it with: apt-get update && apt-get install -y chromium fonts-noto-core"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed in .venv")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Debian's chromium is missing ({CHROMIUM})")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
+from tests.report_pages import CLEAN, GOLD, predictions
 
 @pytest.fixture(scope="module")
 def page(browser, tmp_path_factory):

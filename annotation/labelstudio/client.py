@@ -106,20 +106,57 @@ def project_config(server: Server, project_id: int) -> str:
     return str(server.call("read the project", server.client.projects.get, id=project_id).label_config)
 
 
-def ensure_project(server: Server, title: str, scheme: Scheme | None = None) -> tuple[int, bool]:
+def overlap_settings(annotators: int) -> JSON:
+    """Project settings under which the normal queue ("Label All Tasks", ``/api/projects/N/next``) gives
+    every task to ``annotators`` different people: ``maximum_annotations`` of them per task, on 100 % of
+    the tasks, each annotator served the tasks they have not labelled yet in order."""
+    return {"maximum_annotations": annotators, "overlap_cohort_percentage": 100,
+            "show_overlap_first": annotators > 1, "sampling": "Sequential sampling"}
+
+
+def project_overlap(server: Server, project_id: int) -> int:
+    """How many annotators the queue gives each task to (``maximum_annotations``)."""
+    project = server.call("read the project", server.client.projects.get, id=project_id)
+    return int(project.maximum_annotations or 1)
+
+
+def set_overlap(server: Server, project_id: int, annotators: int) -> bool:
+    """Make the project's queue give each task to ``annotators`` people; False when it already did.
+
+    Label Studio applies a changed ``maximum_annotations`` to the tasks already in the project too."""
+    if project_overlap(server, project_id) == annotators:
+        return False
+    server.call("change the project's overlap", server.client.projects.update, id=project_id,
+                **overlap_settings(annotators))
+    return True
+
+
+def ensure_project(server: Server, title: str, scheme: Scheme | None = None, *,
+                   overlap: int | None = None, review: bool = False) -> tuple[int, bool]:
     """The id of the project titled ``title`` (created from the scheme when missing), and whether it was created.
 
-    An existing project must store the scheme's names (``check_config``)."""
+    An existing project must store the scheme's names (``check_config``). ``overlap``: how many
+    annotators label each task from the queue (None: Label Studio's default, one; an existing project
+    is changed only when given). ``review``: a review project (its config shows the disputed units)."""
     scheme = scheme or load_scheme()
     project = find_project(server, title)
     if project is not None:
         check_config(project_config(server, project.id), scheme,
                      where=f"{server.url}: project {title!r} (id {project.id})")
+        if overlap is not None:
+            set_overlap(server, int(project.id), overlap)
         return int(project.id), False
+    settings = overlap_settings(overlap) if overlap is not None else {}
     created = server.call("create the project", server.client.projects.create, title=title,
-                          label_config=label_config(scheme), expert_instruction=instructions(),
-                          show_instruction=True, show_skip_button=True)
+                          label_config=label_config(scheme, review=review), expert_instruction=instructions(),
+                          show_instruction=True, show_skip_button=True, **settings)
     return int(created.id), True
+
+
+def show_every_prediction(server: Server, project_id: int) -> None:
+    """Let annotators see every prediction of a task (Label Studio shows only those of the project's
+    ``model_version``, which an import of predictions sets to the last one)."""
+    server.call("show every prediction", server.client.projects.update, id=project_id, model_version="")
 
 
 @dataclass
@@ -129,6 +166,7 @@ class PushReport:
     added: int = 0
     present: int = 0
     predictions_added: int = 0
+    overlap: int = 1                                          # annotators per task in the queue
     task_ids: dict[str, int] = field(default_factory=dict)   # article id -> task id, for the added tasks
 
 
@@ -155,16 +193,17 @@ def prediction_versions(server: Server, project_id: int) -> dict[int, set[str]]:
 
 
 def push_tasks(server: Server, title: str, tasks: Sequence[JSON], *, scheme: Scheme | None = None,
-               batch: int = DEFAULT_BATCH) -> PushReport:
+               batch: int = DEFAULT_BATCH, overlap: int | None = None, review: bool = False) -> PushReport:
     """Add the tasks whose article is not in the project yet; attach predictions of a model version a task lacks.
 
-    Idempotent by article id: pushing the same tasks twice adds nothing the second time."""
+    Idempotent by article id: pushing the same tasks twice adds nothing the second time. ``overlap``
+    as in :func:`ensure_project`."""
     ids = [str(t["data"]["id"]) for t in tasks]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise KhabarError(f"duplicate article ids among the tasks to push: {', '.join(dup[:5])}")
-    project_id, created = ensure_project(server, title, scheme)
-    report = PushReport(project_id, created)
+    project_id, created = ensure_project(server, title, scheme, overlap=overlap, review=review)
+    report = PushReport(project_id, created, overlap=project_overlap(server, project_id))
     present = {} if created else existing_tasks(server, project_id)
     new = [t for t in tasks if str(t["data"]["id"]) not in present]
     report.present = len(tasks) - len(new)
@@ -194,7 +233,8 @@ def push_tasks(server: Server, title: str, tasks: Sequence[JSON], *, scheme: Sch
 
 
 def pull_export(server: Server, title: str, *, scheme: Scheme | None = None, timeout: float | None = None) -> bytes:
-    """The full JSON export of the project (annotators as user objects with their email), as bytes."""
+    """The full JSON export of the project (annotators as user objects with their email, predictions with
+    their model version), as bytes."""
     project = find_project(server, title)
     if project is None:
         raise KhabarError(f"{server.url}: no project titled {title!r}")
@@ -202,7 +242,8 @@ def pull_export(server: Server, title: str, *, scheme: Scheme | None = None, tim
     check_config(project_config(server, pid), scheme or load_scheme(), where=f"{server.url}: project {title!r} (id {pid})")
     exports = server.client.projects.exports
     snapshot = server.call("create an export", exports.create, id=pid, title="khabar import",
-                           serialization_options={"annotations__completed_by": {"only_id": False}})
+                           serialization_options={"annotations__completed_by": {"only_id": False},
+                                                  "predictions": {"only_id": False}})
     deadline = time.monotonic() + (timeout or server.timeout)
     try:
         while True:

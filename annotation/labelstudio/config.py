@@ -23,6 +23,8 @@ ENTITIES = "entities"         # Labels control of the entity labels
 CLAIM_PARTS = "claim_parts"   # Labels control of CLAIM, SOURCE, CUE
 RELATIONS = "relations"       # pseudo control name of the relation labels (relations have no from_name)
 CLAIM, SOURCE, CUE = "CLAIM", "SOURCE", "CUE"
+ROLE_SOURCE, ROLE_CUE, ROLE_VIA, ROLE_SAME = "source", "cue", "via", "same"   # relation labels
+REVIEW_TEXT = "disputes"      # the task data field (and Text object) of a review task: disputed units in words
 ROOT_STYLE = "direction: rtl; text-align: right;"
 
 Vocabulary = dict[str, frozenset[str]]
@@ -58,10 +60,16 @@ def _labels(parent: ET.Element, name: str, items: tuple[Item, ...]) -> None:
         ET.SubElement(labels, "Label", attrs)
 
 
-def label_config(scheme: Scheme | None = None) -> str:
-    """The labeling config (XML) for ``scheme`` (the default scheme file when None)."""
+def label_config(scheme: Scheme | None = None, *, review: bool = False) -> str:
+    """The labeling config (XML) for ``scheme`` (the default scheme file when None).
+
+    ``review``: the config of a review project (``khabar review push``), which shows the task's
+    disputed units (``$disputes``) above the controls; it stores exactly the same names."""
     scheme = scheme or load_scheme()
     root = ET.Element("View", style=ROOT_STYLE)
+    if review:
+        ET.SubElement(root, "Header", value="نقاط الخلاف — Disputed units", size="6")
+        ET.SubElement(root, "Text", name=REVIEW_TEXT, value=f"${REVIEW_TEXT}")
     ET.SubElement(root, "Header", value="الكيانات — Entities", size="6")
     _labels(root, ENTITIES, scheme.entity_labels)
     ET.SubElement(root, "Header", value="الادعاءات — Claims", size="6")

@@ -9,7 +9,11 @@ The folder (``--out DIR``) holds:
 Only full JSON exports are accepted (JSON_MIN and CSV lose relations and per-region attributes).
 An export made with another labeling config (a control, label, choice or relation the scheme does
 not have) is refused as a whole. Importing the same export twice changes nothing; a newer export
-replaces a record only when the annotation's ``updated_at`` is newer. Files are written atomically.
+replaces a record only when the annotation's ``updated_at`` is newer. An export is the whole state
+of its project: a record (or quarantine entry) whose annotation it no longer holds was deleted in
+Label Studio and is removed (counted). Every record is re-validated against the scheme on the way
+in (``annotation.gold.validation``): a claim it refuses is quarantined, not kept. Files are written
+atomically.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.io import dumps, iter_json_lines, open_input, write_atomic
-from annotation.labelstudio.convert import annotation_to_record, annotator_of, task_article
-from annotation.labelstudio.config import RELATIONS, TEXT, Vocabulary, vocabulary
-from annotation.model import Annotated, FormatError
+from annotation.labelstudio.annotations import annotation_to_record, annotator_of, place, region_of, task_article
+from annotation.labelstudio.config import RELATIONS, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
+from annotation.model import Annotated, Article
+from annotation.review.records import load_records
 from annotation.scheme import Scheme, load_scheme
+from annotation.spans import Problem
 
 RECORDS = "records.jsonl"
 QUARANTINE = "quarantine.jsonl"
@@ -50,6 +56,7 @@ class ImportReport:
     unchanged: int = 0
     stale: int = 0       # older than the record already imported
     removed: int = 0     # records whose annotation is now cancelled
+    deleted: int = 0     # records whose annotation is no longer in the project
     quarantined: list[JSON] = field(default_factory=list)   # entries of this export
     repairs: list[str] = field(default_factory=list)
 
@@ -58,7 +65,8 @@ class ImportReport:
                  f"({self.cancelled} cancelled, not imported); raw export kept as {self.raw_path}",
                  f"records: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
                  + (f", {self.stale} older than the imported ones (kept the imported)" if self.stale else "")
-                 + (f", {self.removed} removed (annotation cancelled)" if self.removed else "")]
+                 + (f", {self.removed} removed (annotation cancelled)" if self.removed else "")
+                 + (f", {self.deleted} removed (annotation deleted in Label Studio)" if self.deleted else "")]
         if self.repairs:
             lines.append(f"{len(self.repairs)} region offset(s) repaired: " + "; ".join(self.repairs[:5])
                          + (" …" if len(self.repairs) > 5 else ""))
@@ -143,22 +151,20 @@ def check_export_vocabulary(tasks: list[JSON], expected: Vocabulary, where: str)
 # --- the records folder ------------------------------------------------------------------------
 
 
-def _key(annotation: JSON) -> Key:
-    return int(annotation["task"]), int(annotation["annotation_id"])
+def _key(record: Annotated, where: Path) -> Key:
+    task, ident = record.annotation.get("task"), record.annotation.get("annotation_id")
+    if not isinstance(task, int) or not isinstance(ident, int):
+        raise KhabarError(f"{where}: the record of {record.id} has no integer annotation.task and "
+                          "annotation.annotation_id: not a khabar import record")
+    return task, ident
 
 
-def load_records(out: Path) -> dict[Key, Annotated]:
+def load_imported(out: Path) -> dict[Key, Annotated]:
+    """The records already in the folder, by (task, annotation) (read with the one records reader)."""
     path = out / RECORDS
     if not path.exists():
         return {}
-    records: dict[Key, Annotated] = {}
-    for lineno, obj in iter_json_lines(path):
-        try:
-            record = Annotated.from_dict(obj, f"{path}:{lineno}: ")
-            records[_key(record.annotation)] = record
-        except (FormatError, KeyError, TypeError, ValueError) as exc:
-            raise KhabarError(f"{path}:{lineno}: not a khabar import record ({exc})") from None
-    return records
+    return {_key(r, path): r for r in load_records(path, allow_empty=True)}
 
 
 def load_quarantine(out: Path) -> list[JSON]:
@@ -172,15 +178,132 @@ def _quarantine_sort(entry: JSON) -> tuple[Any, ...]:
             str(entry.get("region") or ""), entry["reason"])
 
 
-def _entry(task: JSON, annotation: JSON, article: str | None, region: str | None, reason: str) -> JSON:
+def _entry(task: JSON, annotation: JSON, article: str | None, problem: Problem) -> JSON:
+    """A quarantine line: the task, annotation, region and reason of one problem."""
     return {"task": task.get("id"), "annotation": annotation.get("id"), "article": article,
             "annotator": annotator_of(annotation), "updated_at": annotation.get("updated_at"),
-            "region": region, "reason": reason}
+            "region": region_of(problem, task.get("id"), annotation.get("id")), "reason": problem.message,
+            **({"project": annotation["project"]} if annotation.get("project") is not None else {})}
 
 
 def _newer(a: Any, b: Any) -> bool:
     """Is timestamp ``a`` newer than ``b``? (ISO 8601 strings of one server compare as text.)"""
     return str(a or "") > str(b or "")
+
+
+def _wholly_quarantined(quarantine: list[JSON]) -> dict[Key, Any]:
+    """The ``updated_at`` of each annotation that was quarantined as a whole (it has no record)."""
+    return {(e["task"], e["annotation"]): e.get("updated_at") for e in quarantine if e.get("region") is None}
+
+
+def _task_article(task: JSON) -> tuple[Article | None, str | None]:
+    try:
+        return task_article(task), None
+    except KhabarError as exc:
+        return None, str(exc)
+
+
+def _task_facts(task: JSON, annotation: JSON) -> JSON:
+    """What a task says about how its annotation was made: the pre-annotation model the annotator
+    started from (the annotation's ``prediction``, else the task's predictions, which Label Studio
+    shows as the draft), and whether it is a decision of the review project (``khabar review push``)."""
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    if REVIEW_TEXT in data:
+        return {"review": True}
+    own = annotation.get("prediction")
+    if isinstance(own, dict) and own.get("model_version"):
+        return {"pre_annotation": str(own["model_version"])}
+    predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict) and p.get("model_version")]
+    versions = sorted({str(p["model_version"]) for p in predictions})
+    return {"pre_annotation": ", ".join(versions)} if versions else {}
+
+
+class _Import:
+    """One export merged into the records and quarantine of a folder."""
+
+    def __init__(self, out: Path, where: str, scheme: Scheme, report: ImportReport) -> None:
+        self.out, self.where, self.scheme, self.report = out, where, scheme, report
+        self.records = load_imported(out)
+        self.quarantine = load_quarantine(out)
+        self.wholly_quarantined = _wholly_quarantined(self.quarantine)
+        self.replaced: set[Key] = set()
+        self.seen: set[Key] = set()
+        self.new_entries: list[JSON] = []
+        self.projects: set[Any] = {None}
+
+    def task(self, task: JSON) -> None:
+        article, problem = _task_article(task)
+        for annotation in sorted(task["annotations"], key=lambda a: a.get("id") or 0):
+            if not isinstance(annotation, dict) or not isinstance(annotation.get("id"), int) \
+                    or not isinstance(task.get("id"), int):
+                raise KhabarError(f"{self.where}: task {task.get('id')!r}: an annotation without an integer id")
+            self.annotation(task, article, problem, {**annotation, "task": task["id"], **_task_facts(task, annotation)})
+
+    def is_current(self, key: Key, old: Annotated | None, annotation: JSON, cancelled: bool) -> bool:
+        """Is the imported version (record or whole quarantine) at least as new? Counts it."""
+        before = old.annotation.get("updated_at") if old is not None else self.wholly_quarantined.get(key)
+        if before is None or _newer(annotation.get("updated_at"), before):
+            return False
+        if _newer(before, annotation.get("updated_at")):
+            self.report.stale += 1
+        elif not cancelled:
+            self.report.unchanged += 1
+        return True
+
+    def check_same_article(self, key: Key, old: Annotated | None, article: Article | None) -> None:
+        if old is not None and article is not None and old.id != article.id:
+            raise KhabarError(f"{self.where}: task {key[0]} annotation {key[1]} is about article {article.id!r}, "
+                              f"but {self.out / RECORDS} has it for article {old.id!r} — import exports of "
+                              "different projects or servers into different --out folders")
+
+    def annotation(self, task: JSON, article: Article | None, task_problem: str | None, annotation: JSON) -> None:
+        self.report.annotations += 1
+        key: Key = (task["id"], annotation["id"])
+        self.seen.add(key)
+        old = self.records.get(key)
+        self.check_same_article(key, old, article)
+        cancelled = bool(annotation.get("was_cancelled"))
+        self.report.cancelled += cancelled
+        if self.is_current(key, old, annotation, cancelled):
+            return
+        self.replaced.add(key)
+        if old is not None:
+            del self.records[key]
+        if cancelled:
+            self.report.removed += old is not None
+            return
+        if task_problem is not None or article is None:
+            whole = Problem(place(task["id"], annotation["id"]), task_problem or "task has no article")
+            self.new_entries.append(_entry(task, annotation, None, whole))
+            return
+        self.convert(task, article, annotation, key, updated=old is not None)
+
+    def convert(self, task: JSON, article: Article, annotation: JSON, key: Key, *, updated: bool) -> None:
+        try:
+            record, problems, repairs = annotation_to_record(article, annotation, self.scheme)
+        except KhabarError as exc:
+            whole = Problem(place(task["id"], annotation["id"]), str(exc))
+            self.new_entries.append(_entry(task, annotation, article.id, whole))
+            return
+        self.new_entries += [_entry(task, annotation, article.id, p) for p in problems]
+        self.report.repairs += [f"task {key[0]} annotation {key[1]} region {r}" for r in repairs]
+        self.report.updated += updated
+        self.report.added += not updated
+        self.records[key] = record
+
+    def drop_deleted(self, tasks: list[JSON]) -> None:
+        """Records of annotations the export of their project no longer has were deleted in Label Studio:
+        they go too. (Records of another project, such as the review project, stay.)"""
+        self.projects = {a.get("project") for t in tasks for a in t["annotations"] if isinstance(a, dict)} or {None}
+        for key in sorted(set(self.records) - self.seen):
+            if self.records[key].annotation.get("project") in self.projects:
+                del self.records[key]
+                self.report.deleted += 1
+
+    def merged_quarantine(self) -> list[JSON]:
+        kept = [e for e in self.quarantine if (e["task"], e["annotation"]) not in self.replaced
+                and ((e["task"], e["annotation"]) in self.seen or e.get("project") not in self.projects)]
+        return sorted(kept + self.new_entries, key=_quarantine_sort)
 
 
 def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | None = None) -> ImportReport:
@@ -192,76 +315,20 @@ def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | 
     out = Path(out)
     tasks = parse_export(data, where)
     check_export_vocabulary(tasks, vocabulary(scheme), where)
-    records = load_records(out)
-    quarantine = load_quarantine(out)
     digest = hashlib.sha256(data).hexdigest()
     report = ImportReport(raw_path=out / RAW / f"{digest}.json", tasks=len(tasks))
-
-    wholly_quarantined = _wholly_quarantined(quarantine)
-    replaced: set[Key] = set()
-    seen: set[Key] = set()
-    new_entries: list[JSON] = []
+    run = _Import(out, where, scheme, report)
     for task in sorted(tasks, key=lambda t: t.get("id") or 0):
-        try:
-            article = task_article(task)
-            task_problem = None
-        except KhabarError as exc:
-            article, task_problem = None, str(exc)
-        for annotation in sorted(task["annotations"], key=lambda a: a.get("id") or 0):
-            if not isinstance(annotation, dict) or not isinstance(annotation.get("id"), int) \
-                    or not isinstance(task.get("id"), int):
-                raise KhabarError(f"{where}: task {task.get('id')!r}: an annotation without an integer id")
-            report.annotations += 1
-            annotation = {**annotation, "task": task["id"]}
-            key: Key = (task["id"], annotation["id"])
-            seen.add(key)
-            old = records.get(key)
-            if old is not None and article is not None and old.id != article.id:
-                raise KhabarError(f"{where}: task {key[0]} annotation {key[1]} is about article {article.id!r}, "
-                                  f"but {out / RECORDS} has it for article {old.id!r} — import exports of "
-                                  "different projects or servers into different --out folders")
-            before = old.annotation.get("updated_at") if old is not None else wholly_quarantined.get(key)
-            cancelled = bool(annotation.get("was_cancelled"))
-            report.cancelled += cancelled
-            if before is not None and not _newer(annotation.get("updated_at"), before):
-                if _newer(before, annotation.get("updated_at")):
-                    report.stale += 1
-                elif not cancelled:
-                    report.unchanged += 1
-                continue
-            replaced.add(key)
-            if old is not None:
-                del records[key]
-            if cancelled:
-                report.removed += old is not None
-                continue
-            if task_problem is not None or article is None:
-                new_entries.append(_entry(task, annotation, None, None, task_problem or "task has no article"))
-                continue
-            try:
-                record, problems, repairs = annotation_to_record(article, annotation, scheme)
-            except KhabarError as exc:
-                new_entries.append(_entry(task, annotation, article.id, None, str(exc)))
-                continue
-            new_entries += [_entry(task, annotation, article.id, p.region, p.reason) for p in problems]
-            report.repairs += [f"task {key[0]} annotation {key[1]} region {r}" for r in repairs]
-            report.updated += old is not None
-            report.added += old is None
-            records[key] = record
-
-    quarantine = [e for e in quarantine if (e["task"], e["annotation"]) not in replaced] + new_entries
-    quarantine.sort(key=_quarantine_sort)
-    report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in seen]
+        run.task(task)
+    run.drop_deleted(tasks)
+    quarantine = run.merged_quarantine()
+    report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in run.seen]
     if not report.raw_path.exists():
         write_atomic(report.raw_path, data)
+    records = run.records
     write_atomic(out / RECORDS, "".join(dumps(records[k].to_dict()) + "\n" for k in sorted(records)))
     write_atomic(out / QUARANTINE, "".join(dumps(e) + "\n" for e in quarantine))
     return report
-
-
-def _wholly_quarantined(quarantine: list[JSON]) -> dict[Key, Any]:
-    """The ``updated_at`` of each annotation that was quarantined as a whole (it has no record)."""
-    return {(e["task"], e["annotation"]): e.get("updated_at") for e in quarantine if e.get("region") is None}
 
 
 def import_file(path: str | Path, out: str | Path, *, scheme: Scheme | None = None) -> ImportReport:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import cached_property
 
+from annotation.spans import span_problem
+
 UTF16 = "utf16"
 NEWLINES = "newlines"
 
@@ -83,13 +85,14 @@ class OffsetResolver:
         if value_text is not None and not isinstance(value_text, str):
             return f"region text is not a string: {value_text!r}"
         text = self.text
-        inside = 0 <= start < end <= len(text)
+        problem = span_problem(start, end, len(text))
+        inside = problem is None
         if inside and (value_text is None or text[start:end] == value_text):
             return (start, end), None
-        if value_text is None:
-            return f"offsets [{start}, {end}) are outside the text (length {len(text)}) or empty"
+        if problem is not None and value_text is None:
+            return problem
         matches = {name: se for name, se in self._readings(start, end).items()
-                   if 0 <= se[0] < se[1] <= len(text) and text[se[0]:se[1]] == value_text}
+                   if span_problem(se[0], se[1], len(text)) is None and text[se[0]:se[1]] == value_text}
         distinct = sorted(set(matches.values()))
         if len(distinct) == 1:
             return distinct[0], f"{' or '.join(sorted(matches))} offsets [{start}, {end}) -> {list(distinct[0])}"

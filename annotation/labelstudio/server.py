@@ -33,6 +33,7 @@ DEFAULT_DATA_DIR = Path(".khabar/studio")
 HOST = "127.0.0.1"
 DEFAULT_START_TIMEOUT = 300.0   # the first start runs the migrations: ≈ 22 s on an idle machine, more when busy
 STOP_TIMEOUT = 15.0
+PORT_WAIT = 10.0                # seconds to wait for the previous port to be released
 CREDENTIALS = "credentials.json"
 LOG = "server.log"
 ADMIN_EMAIL = "admin@khabar.local"
@@ -97,7 +98,10 @@ def find_executable() -> str:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
+    """Can a server listen on ``port``? (With SO_REUSEADDR, as Django's server binds: connections of a
+    server that just stopped, in TIME_WAIT, do not count; a live listener does.)"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -146,6 +150,7 @@ class Studio:
     credentials: Credentials
     process: subprocess.Popen[bytes]
     log_path: Path
+    created: bool = False      # the credentials were made by this start (the password is new)
 
     @property
     def api_key(self) -> str:
@@ -197,35 +202,66 @@ def _reported_port(path: Path, offset: int) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def owner_only(data_dir: Path) -> None:
+    """Create the data folder readable by its owner only, and make what is already in it so
+    (a database created by an older start was 0644 in a 0755 folder, and it holds the API token)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for folder, dirs, names in os.walk(data_dir):
+        os.chmod(folder, 0o700)
+        for name in names:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o600)
+
+
+def _choose_port(asked: int | None, previous: int | None) -> int:
+    """``asked``, else the previous start's port (so that an exported LABEL_STUDIO_URL keeps working), else a
+    free one; a clear error when the port is taken (the previous one after waiting for it to be released)."""
+    if asked is not None:
+        if not port_is_free(asked):
+            raise KhabarError(f"port {asked} on {HOST} is in use — pick another one or leave --port out")
+        return asked
+    if previous is None:
+        return free_port()
+    deadline = time.monotonic() + PORT_WAIT
+    while not port_is_free(previous):
+        if time.monotonic() > deadline:
+            raise KhabarError(f"port {previous} on {HOST}, where this server ran before (and where "
+                              f"LABEL_STUDIO_URL points), is in use — stop what uses it, or pass --port N "
+                              "(then export the new LABEL_STUDIO_URL)")
+        time.sleep(0.5)
+    return previous
+
+
 def start_server(data_dir: str | Path = DEFAULT_DATA_DIR, *, port: int | None = None,
                  timeout: float = DEFAULT_START_TIMEOUT, on_wait: Callable[[], None] | None = None) -> Studio:
     """Start Label Studio on 127.0.0.1 and return once ``/health`` answers there.
 
-    The port is ``port``, else the one of the previous start if it is free, else a free one.
-    Credentials are created on the first start and reused afterwards.
+    The port is ``port``, else the one of the previous start (an error when it stays taken), else a
+    free one. Credentials are created on the first start and reused afterwards. Everything in the
+    data folder is readable by its owner only.
     """
     executable = find_executable()
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    owner_only(data_dir)
     creds = load_credentials(data_dir)
+    created = creds is None
     if creds is None:
         creds = new_credentials()
-    if port is None:
-        port = creds.port if creds.port and port_is_free(creds.port) else free_port()
-    elif not port_is_free(port):
-        raise KhabarError(f"port {port} on {HOST} is in use — pick another one or leave --port out")
+    port = _choose_port(port, creds.port)
     creds = Credentials(creds.email, creds.password, creds.api_key, creds.secret_key, port)
     save_credentials(data_dir, creds)
     log_path = data_dir / LOG
-    log: IO[bytes] = log_path.open("ab")
+    log: IO[bytes] = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     offset = log.tell()
     command = [executable, "start", "--no-browser", "--internal-host", HOST, "--port", str(port)]
-    try:
+    try:  # umask 077: the database, its journal and the media files are the owner's only
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   env=_server_env(data_dir, creds), cwd=data_dir, start_new_session=True)
+                                   env=_server_env(data_dir, creds), cwd=data_dir, start_new_session=True,
+                                   umask=0o077)
     finally:
         log.close()
-    studio = Studio(f"http://{HOST}:{port}", port, data_dir, creds, process, log_path)
+    studio = Studio(f"http://{HOST}:{port}", port, data_dir, creds, process, log_path, created)
     deadline = time.monotonic() + timeout
     try:
         while True:

@@ -2,6 +2,10 @@
 
 Per article (task), the first rule that applies decides:
 
+0. ``review``: the adjudicator's decision from the review project (``khabar review push``, then
+   ``khabar import`` of that project: records with ``annotation.review``), the latest one. It was
+   made from the majority proposal, so the units the adjudicator did not touch are the majority's,
+   and the ones they settled are theirs.
 1. ``ground_truth``: an annotation marked ground truth in Label Studio wins. Several ground
    truth annotations that differ are a disagreement for a person (the task is unresolved).
 2. ``adjudicator``: the designated adjudicator's annotation, when they annotated the task.
@@ -15,6 +19,9 @@ Per article (task), the first rule that applies decides:
    have both put them in one cluster than not; gold clusters are the connected components.
    A source or intermediate source votes for an entity (its gold cluster) when its span is a
    kept mention, or one of the annotator's mentions of that cluster; otherwise for its span.
+   Sources (and intermediate sources) that agreement counts as the same
+   (``annotation.review.units.sources_agree``: one entity, or token IoU >= 0.5) vote together, so that agreement and adjudication never call
+   one pair of sources an agreement and a tie.
    The span written for a winning entity is the one most of its voters chose (then the
    earliest). A task with one annotator keeps that annotation as it is.
 
@@ -28,7 +35,7 @@ the gold set (an unresolved coreference link is not made); the caller decides wh
 that is acceptable (``khabar adjudicate`` refuses unless ``--allow-unresolved``).
 
 Gold documents carry ``annotation = {"annotators": [...], "adjudicated": true,
-"scheme": <version>, "rule": "ground_truth" | "adjudicator" | "majority"}``; mentions and
+"scheme": <version>, "rule": "review" | "ground_truth" | "adjudicator" | "majority"}``; mentions and
 claims are renumbered ``e1``, ``c1``... in text order.
 """
 
@@ -40,7 +47,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotation.review.agreement import CLAIM_IOU, pairing_weight
+from annotation.review.units import CLAIM_IOU, pairing_weight, sources_agree
 from annotation.matching import claim_weight
 from annotation.review.records import ArticleRecords, align, group_articles
 from annotation.errors import KhabarError
@@ -48,7 +55,7 @@ from annotation.io import dumps
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import Scheme
 
-RULES = ("ground_truth", "adjudicator", "majority")
+RULES = ("review", "ground_truth", "adjudicator", "majority")
 _Key = tuple  # a vote value: ("null",) | ("span", s, e) | ("cluster", K) | ("mention", gold index)
 
 
@@ -58,6 +65,7 @@ class Adjudication:
     unresolved: list[dict[str, Any]]
     rules: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    pre_annotation: list[str] = field(default_factory=list)   # the models annotators started from
 
 
 def _vote(votes: Mapping[str, Hashable]) -> tuple[Hashable, bool]:
@@ -201,6 +209,33 @@ class _Majority:
             return self.mention_key(kept[0]), offsets
         return ("span", span.start, span.end), offsets
 
+    def agreeing(self, spans: Mapping[str, Sequence[Span | None]],
+                 keys: Mapping[str, Sequence[tuple[_Key, tuple[int, int]]]]) -> dict[str, list[tuple[_Key, tuple[int, int]]]]:
+        """Sources (or intermediate sources) that agreement counts as the same
+        (:func:`annotation.review.units.sources_agree`) vote for one value: the key most of them
+        have (then the smallest). ``spans[a][i]`` is annotator a's i-th span, ``keys[a][i]`` its vote."""
+        nodes = [(a, i) for a in sorted(keys) for i in range(len(keys[a]))]
+        parent = {node: node for node in nodes}
+
+        def find(x: tuple[str, int]) -> tuple[str, int]:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for (a, i), (b, j) in itertools.combinations(nodes, 2):
+            if a != b and keys[a][i][0] != keys[b][j][0] and sources_agree(
+                    self.art.records[a], spans[a][i], self.art.records[b], spans[b][j], iou=self.claim_iou):
+                parent[find((b, j))] = find((a, i))
+        groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for node in nodes:
+            groups.setdefault(find(node), []).append(node)
+        vote: dict[tuple[str, int], _Key] = {}
+        for members in groups.values():
+            tally = Counter(keys[a][i][0] for a, i in members)
+            winner = min(tally, key=lambda k: (-tally[k], repr(k)))
+            vote.update({node: winner for node in members})
+        return {a: [(vote[a, i], keys[a][i][1]) for i in range(len(keys[a]))] for a in keys}
+
     def mention_key(self, g: int) -> _Key:
         return ("cluster", self.cluster[g]) if self.cluster[g] is not None else ("mention", g)
 
@@ -233,12 +268,15 @@ class _Majority:
             span = next(iter(members.values()))
             bounds = self.decide("claim", "boundaries", span, {a: (c.start, c.end) for a, c in members.items()},
                                  show=lambda v: f"[{v[0]},{v[1]})")
-            sources = {a: self.role_key(a, c.source) if c.source else (("null",), (0, 0)) for a, c in members.items()}
+            sources = {a: k[0] for a, k in self.agreeing(
+                {a: [c.source] for a, c in members.items()},
+                {a: [self.role_key(a, c.source) if c.source else (("null",), (0, 0))] for a, c in members.items()}).items()}
             source = self.decide("claim", "source", span, {a: k for a, (k, _) in sources.items()}, show=self.show_key)
             cue = self.decide("claim", "cue", span,
                               {a: (c.cue.start, c.cue.end) if c.cue else ("null",) for a, c in members.items()},
                               show=lambda v: "none" if v == ("null",) else f"[{v[0]},{v[1]}) {self.text[v[0]:v[1]]!r}")
-            vias = {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()}
+            vias = self.agreeing({a: c.via for a, c in members.items()},
+                                 {a: [self.role_key(a, v) for v in c.via] for a, c in members.items()})
             via = self.decide("claim", "via", span, {a: tuple(sorted(set(k for k, _ in v))) for a, v in vias.items()},
                               show=self.show_key)
             values = {attr: self.decide("claim", attr, span, {a: getattr(c, attr) for a, c in members.items()})
@@ -274,16 +312,27 @@ def _rule_for(art: ArticleRecords, adjudicator: str | None) -> tuple[str, Annota
     return "majority", None, []
 
 
+def _decisions(records: Sequence[Annotated]) -> tuple[list[Annotated], dict[str, Annotated]]:
+    """The annotators' records, and per article the latest review decision (``annotation.review``)."""
+    decisions: dict[str, Annotated] = {}
+    for r in sorted((r for r in records if r.annotation.get("review")),
+                    key=lambda r: (str(r.annotation.get("updated_at") or ""), str(r.annotation.get("annotation_id")))):
+        decisions[r.id] = r
+    return [r for r in records if not r.annotation.get("review")], decisions
+
+
 def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str | None = None,
                articles: Mapping[str, Article] | None = None, articles_name: str = "the articles",
                claim_iou: float = CLAIM_IOU) -> Adjudication:
     """Adjudicate every article of the records (see the module docstring)."""
+    records, decisions = _decisions(records)
     grouped, notes = group_articles(records)
     known = sorted({a for art in grouped for a in art.records})
     if adjudicator is not None and adjudicator not in known:
         raise KhabarError(f"unknown adjudicator {adjudicator!r}: the records have annotations by {', '.join(known)}")
     attributes = [attr.name for attr in scheme.attributes]
-    result = Adjudication(docs=[], unresolved=[], notes=notes)
+    result = Adjudication(docs=[], unresolved=[], notes=notes, pre_annotation=sorted(
+        {str(r.annotation["pre_annotation"]) for r in records if r.annotation.get("pre_annotation")}))
     for art in grouped:
         article = next(iter(art.records.values())).article
         if articles is not None:
@@ -293,7 +342,8 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                 raise KhabarError(f"{art.id}: the article text in {articles_name} differs from the annotated text "
                                   "— the offsets would not fit; use the articles the tasks were made from")
             article = articles[art.id]
-        rule, winner, problems = _rule_for(art, adjudicator)
+        rule, winner, problems = ("review", decisions[art.id], []) if art.id in decisions \
+            else _rule_for(art, adjudicator)
         result.unresolved += problems
         if problems:
             continue

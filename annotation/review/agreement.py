@@ -54,7 +54,18 @@ Label Studio task ids (as strings) its records came from.
   [a, b], ``a``, ``b``, ``attribute``, ``detail``} with kind one of :data:`KINDS`
   ("missing" = a has it, b does not; "extra" = b has it, a does not); ``a``/``b`` hold the
   item of each annotator (a mention, a claim's content, source or cue span, or a value)
-- ``notes``: things the reader should know (skipped cancelled annotations, replaced duplicates)
+- ``per_label``: {label: PRF} strict entity agreement per label, pooled over pairs
+- ``per_annotator``: {annotator: {``entities``, ``claims``, ``source``, ``kappa``}} each annotator
+  against the others (counts pooled over the pairs they are in; kappa: mean of those pairs)
+- ``progress``: {annotator: {``tasks`` (articles done), ``median_lead_time`` (seconds, or null)}}
+- ``disputes``: one row per disputed unit across all of an article's annotators
+  (:mod:`annotation.review.disputes`), each {``id``, ``tasks``, ``unit``, ``start``, ``end``,
+  ``text``, ``what``, ``values``: {annotator: value in words}, ``urls``}; ``per_task`` entries
+  carry ``urls`` too: the task pages, when the server URL is given and the records name their project
+- ``notes``: things the reader should know (skipped cancelled annotations, replaced duplicates,
+  annotators and review decisions left out)
+
+The adjudicator (``exclude``) and review decisions are left out: agreement is between annotators.
 
 Values that are undefined (no units, 0/0) are null, never 0.
 """
@@ -62,82 +73,24 @@ Values that are undefined (no units, 0/0) are null, never 0.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotation.review.records import align, group_articles
-from annotation.matching import DEFAULT_CLAIM_IOU, char_iou, claim_weight, match, tokens_of
+from annotation.matching import claim_weight, match
 from annotation.model import Annotated, Claim, Mention, Span
+from annotation.labelstudio.annotations import annotator_of
+from annotation.review.disputes import article_disputes
+from annotation.review.records import ArticleRecords, align, group_articles
 from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nominal, prf
+from annotation.review.units import (CLAIM_IOU, overlap_weight, pairing_weight, sources_agree, strict_weight,
+                                     offsets, value_key, vias_agree)
 from annotation.scheme import Scheme, load_scheme
-
-CLAIM_IOU = DEFAULT_CLAIM_IOU
-ATTRIBUTES = ("attribution", "claim_type", "check_worthy")
 KINDS = ("missing_mention", "extra_mention", "label_difference", "boundary_difference",
          "missing_claim", "extra_claim", "claim_boundary_difference", "source_difference",
          "cue_difference", "via_difference", "attribute_difference")
-
-# ---------------------------------------------------------------- weights (all through annotation.matching.match)
-
-
-def strict_weight(a: Mention, b: Mention) -> tuple[float, ...]:
-    return (float(a.start == b.start and a.end == b.end and a.label == b.label),)
-
-
-def overlap_weight(a: Mention, b: Mention) -> tuple[float, ...]:
-    return (1.0, char_iou(a, b)) if a.label == b.label else (0.0, 0.0)
-
-
-def pairing_weight(a: Mention, b: Mention) -> tuple[float, ...]:
-    """Label-agnostic pairing to explain disagreements: exact matches, then most pairs, same label, IoU."""
-    exact = a.start == b.start and a.end == b.end and a.label == b.label
-    return (float(exact), 1.0, float(a.label == b.label), char_iou(a, b))
-
-
-# ---------------------------------------------------------------- sources
-
-
-def _offsets(span: Any) -> tuple[int, int]:
-    return (span.start, span.end)
-
-
-def source_cluster(doc: Annotated, span: Span) -> frozenset[tuple[int, int]]:
-    """The spans an annotator's source stands for: itself and the mentions of its entity cluster."""
-    clusters = {span.entity} if span.entity is not None else set()
-    clusters |= {m.entity for m in doc.entities if _offsets(m) == _offsets(span) and m.entity is not None}
-    return frozenset({_offsets(span)} | {_offsets(m) for m in doc.entities if m.entity in clusters})
-
-
-def sources_agree(a_doc: Annotated, a: Span | None, b_doc: Annotated, b: Span | None, *,
-                  iou: float = CLAIM_IOU) -> bool:
-    """Both null, or a span a stands for matches a span b stands for (as the scorer matches spans:
-    identical offsets or token IoU >= ``iou``)."""
-    if a is None or b is None:
-        return a is None and b is None
-    ca, cb = source_cluster(a_doc, a), source_cluster(b_doc, b)
-    if ca & cb:
-        return True
-    tokens = tokens_of(a_doc.text)
-    return any(tokens.iou(Span(*x), Span(*y)) >= iou for x in ca for y in cb)
-
-
-def vias_agree(a_doc: Annotated, a: Sequence[Span], b_doc: Annotated, b: Sequence[Span], *,
-               iou: float = CLAIM_IOU) -> bool:
-    """Intermediate sources agree when each of either side agrees (as a source) with one of the other's."""
-    return (all(any(sources_agree(a_doc, x, b_doc, y, iou=iou) for y in b) for x in a)
-            and all(any(sources_agree(a_doc, x, b_doc, y, iou=iou) for x in a) for y in b))
-
-
-def value_key(value: Any) -> str:
-    """An attribute value as a category: booleans as true/false, a missing value as null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
 
 # ---------------------------------------------------------------- one pair of annotators on one article
 
@@ -166,69 +119,94 @@ class PairResult:
     disagreements: list[dict[str, Any]] = field(default_factory=list)
 
 
-def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *,
-            claim_iou: float = CLAIM_IOU, attributes: Sequence[str] = ATTRIBUTES,
-            tasks: Sequence[str] = ()) -> PairResult:
-    """Compare annotator a (the reference) with annotator b on one article."""
-    out = PairResult(attributes={attr: ([], []) for attr in attributes})
-    c = out.counts
+class _Pair:
+    """Annotator a (the reference) against annotator b on one article."""
 
-    def note(kind: str, x: Any, y: Any, detail: str, attribute: str | None = None) -> None:
-        out.disagreements.append({"id": art_id, "tasks": list(tasks), "kind": kind, "annotators": [a_name, b_name],
-                                  "a": x, "b": y, "attribute": attribute, "detail": detail})
+    def __init__(self, art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *,
+                 claim_iou: float, attributes: Sequence[str], tasks: Sequence[str]) -> None:
+        self.art_id, self.a_name, self.a, self.b_name, self.b = art_id, a_name, a, b_name, b
+        self.claim_iou, self.attributes_, self.tasks = claim_iou, attributes, tasks
+        self.out = PairResult(attributes={attr: ([], []) for attr in attributes})
 
-    ea, eb = a.entities, b.entities
-    c["entities.a"], c["entities.b"] = len(ea), len(eb)
-    c["entities.strict.matched"] = len(match(ea, eb, strict_weight))
-    c["entities.overlap.matched"] = len(match(ea, eb, overlap_weight))
-    paired = match(ea, eb, pairing_weight)
-    for i, j in paired:
-        x, y = ea[i], eb[j]
-        if x.label != y.label:
-            note("label_difference", _mention(x), _mention(y), f"label: {a_name} {_show(x)} vs {b_name} {_show(y)}")
-        if _offsets(x) != _offsets(y):
-            note("boundary_difference", _mention(x), _mention(y),
-                 f"boundaries: {a_name} {_show(x)} vs {b_name} {_show(y)}")
-    for i in sorted(set(range(len(ea))) - {i for i, _ in paired}):
-        note("missing_mention", _mention(ea[i]), None, f"mention only {a_name} has: {_show(ea[i])}")
-    for j in sorted(set(range(len(eb))) - {j for _, j in paired}):
-        note("extra_mention", None, _mention(eb[j]), f"mention only {b_name} has: {_show(eb[j])}")
+    def note(self, kind: str, x: Any, y: Any, detail: str, attribute: str | None = None) -> None:
+        self.out.disagreements.append({"id": self.art_id, "tasks": list(self.tasks), "kind": kind,
+                                       "annotators": [self.a_name, self.b_name], "a": x, "b": y,
+                                       "attribute": attribute, "detail": detail})
 
-    ca, cb = a.claims, b.claims
-    c["claims.a"], c["claims.b"] = len(ca), len(cb)
-    pairs = match(ca, cb, claim_weight(a.text, claim_iou))
-    c["claims.matched"] = len(pairs)
-    for i, j in pairs:
-        x, y = ca[i], cb[j]
-        if _offsets(x) != _offsets(y):
-            note("claim_boundary_difference", _span(x), _span(y),
-                 f"claim boundaries: {a_name} {_show(x)} vs {b_name} {_show(y)}")
+    def mentions(self) -> None:
+        c, ea, eb, an, bn = self.out.counts, self.a.entities, self.b.entities, self.a_name, self.b_name
+        c["entities.a"], c["entities.b"] = len(ea), len(eb)
+        c["entities.strict.matched"] = len(match(ea, eb, strict_weight))
+        c["entities.overlap.matched"] = len(match(ea, eb, overlap_weight))
+        for label in sorted({m.label for m in ea} | {m.label for m in eb}):
+            la, lb = [m for m in ea if m.label == label], [m for m in eb if m.label == label]
+            c[f"label.{label}.a"], c[f"label.{label}.b"] = len(la), len(lb)
+            c[f"label.{label}.matched"] = len(match(la, lb, strict_weight))
+        paired = match(ea, eb, pairing_weight)
+        for i, j in paired:
+            x, y = ea[i], eb[j]
+            if x.label != y.label:
+                self.note("label_difference", _mention(x), _mention(y), f"label: {an} {_show(x)} vs {bn} {_show(y)}")
+            if offsets(x) != offsets(y):
+                self.note("boundary_difference", _mention(x), _mention(y),
+                          f"boundaries: {an} {_show(x)} vs {bn} {_show(y)}")
+        for i in sorted(set(range(len(ea))) - {i for i, _ in paired}):
+            self.note("missing_mention", _mention(ea[i]), None, f"mention only {an} has: {_show(ea[i])}")
+        for j in sorted(set(range(len(eb))) - {j for _, j in paired}):
+            self.note("extra_mention", None, _mention(eb[j]), f"mention only {bn} has: {_show(eb[j])}")
+
+    def claim_pair(self, x: Claim, y: Claim) -> None:
+        an, bn, c = self.a_name, self.b_name, self.out.counts
+        if offsets(x) != offsets(y):
+            self.note("claim_boundary_difference", _span(x), _span(y),
+                      f"claim boundaries: {an} {_show(x)} vs {bn} {_show(y)}")
         c["source.matched_claims"] += 1
-        if sources_agree(a, x.source, b, y.source, iou=claim_iou):
+        if sources_agree(self.a, x.source, self.b, y.source, iou=self.claim_iou):
             c["source.agree"] += 1
         else:
-            note("source_difference", x.source.to_dict() if x.source else None,
-                 y.source.to_dict() if y.source else None,
-                 f"source of claim {_show(x)}: {a_name} {_show(x.source)} vs {b_name} {_show(y.source)}")
-        if (x.cue and _offsets(x.cue)) != (y.cue and _offsets(y.cue)):
-            note("cue_difference", _span(x.cue), _span(y.cue),
-                 f"cue of claim {_show(x)}: {a_name} {_show(x.cue)} vs {b_name} {_show(y.cue)}")
-        if not vias_agree(a, x.via, b, y.via, iou=claim_iou):
-            note("via_difference", [v.to_dict() for v in x.via], [v.to_dict() for v in y.via],
-                 f"via of claim {_show(x)}: {a_name} {'; '.join(map(_show, x.via)) or 'none'} vs "
-                 f"{b_name} {'; '.join(map(_show, y.via)) or 'none'}")
-        for attr in attributes:
+            self.note("source_difference", x.source.to_dict() if x.source else None,
+                      y.source.to_dict() if y.source else None,
+                      f"source of claim {_show(x)}: {an} {_show(x.source)} vs {bn} {_show(y.source)}")
+        if (x.cue and offsets(x.cue)) != (y.cue and offsets(y.cue)):
+            self.note("cue_difference", _span(x.cue), _span(y.cue),
+                      f"cue of claim {_show(x)}: {an} {_show(x.cue)} vs {bn} {_show(y.cue)}")
+        if not vias_agree(self.a, x.via, self.b, y.via, iou=self.claim_iou):
+            self.note("via_difference", [v.to_dict() for v in x.via], [v.to_dict() for v in y.via],
+                      f"via of claim {_show(x)}: {an} {'; '.join(map(_show, x.via)) or 'none'} vs "
+                      f"{bn} {'; '.join(map(_show, y.via)) or 'none'}")
+        for attr in self.attributes_:
             va, vb = value_key(getattr(x, attr)), value_key(getattr(y, attr))
-            out.attributes[attr][0].append(va)
-            out.attributes[attr][1].append(vb)
+            self.out.attributes[attr][0].append(va)
+            self.out.attributes[attr][1].append(vb)
             if va != vb:
-                note("attribute_difference", va, vb, f"{attr} of claim {_show(x)}: {a_name} {va} vs {b_name} {vb}",
-                     attribute=attr)
-    for i in sorted(set(range(len(ca))) - {i for i, _ in pairs}):
-        note("missing_claim", _span(ca[i]), None, f"claim only {a_name} has: {_show(ca[i])}")
-    for j in sorted(set(range(len(cb))) - {j for _, j in pairs}):
-        note("extra_claim", None, _span(cb[j]), f"claim only {b_name} has: {_show(cb[j])}")
-    return out
+                self.note("attribute_difference", va, vb, f"{attr} of claim {_show(x)}: {an} {va} vs {bn} {vb}",
+                          attribute=attr)
+
+    def claims(self) -> None:
+        ca, cb, c = self.a.claims, self.b.claims, self.out.counts
+        c["claims.a"], c["claims.b"] = len(ca), len(cb)
+        pairs = match(ca, cb, claim_weight(self.a.text, self.claim_iou))
+        c["claims.matched"] = len(pairs)
+        for i, j in pairs:
+            self.claim_pair(ca[i], cb[j])
+        for i in sorted(set(range(len(ca))) - {i for i, _ in pairs}):
+            self.note("missing_claim", _span(ca[i]), None, f"claim only {self.a_name} has: {_show(ca[i])}")
+        for j in sorted(set(range(len(cb))) - {j for _, j in pairs}):
+            self.note("extra_claim", None, _span(cb[j]), f"claim only {self.b_name} has: {_show(cb[j])}")
+
+
+def compare(art_id: str, a_name: str, a: Annotated, b_name: str, b: Annotated, *,
+            claim_iou: float = CLAIM_IOU, attributes: Sequence[str] | None = None,
+            tasks: Sequence[str] = ()) -> PairResult:
+    """Compare annotator a (the reference) with annotator b on one article.
+
+    ``attributes``: the claim attributes compared (default: every attribute of the scheme)."""
+    if attributes is None:
+        attributes = tuple(attr.name for attr in load_scheme().attributes)
+    pair = _Pair(art_id, a_name, a, b_name, b, claim_iou=claim_iou, attributes=attributes, tasks=tasks)
+    pair.mentions()
+    pair.claims()
+    return pair.out
 
 
 def pair_summary(counts: Mapping[str, int]) -> dict[str, Any]:
@@ -243,73 +221,161 @@ def pair_summary(counts: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
+def label_summary(counts: Mapping[str, int]) -> dict[str, Any]:
+    """Strict entity PRF per label from summed counts."""
+    labels = sorted({k.split(".")[1] for k in counts if k.startswith("label.")})
+    return {label: prf(counts.get(f"label.{label}.matched", 0), counts.get(f"label.{label}.a", 0),
+                       counts.get(f"label.{label}.b", 0)) for label in labels}
+
+
 # ---------------------------------------------------------------- the report
 
 
-def agreement_report(records: Sequence[Annotated], *, scheme: Scheme | None = None,
-                     claim_iou: float = CLAIM_IOU) -> dict[str, Any]:
-    """The agreement report of the module docstring (stable keys)."""
-    scheme = scheme or load_scheme()
-    attributes = tuple(attr.name for attr in scheme.attributes)
-    articles, notes = group_articles(records)
-    annotators = sorted({name for art in articles for name in art.records})
-    pair_counts: dict[tuple[str, str], Counter[str]] = {}
-    pair_articles: Counter[tuple[str, str]] = Counter()
-    pair_vectors: dict[tuple[str, str], dict[str, tuple[list[str], list[str]]]] = {}
-    per_task: list[dict[str, Any]] = []
-    disagreements: list[dict[str, Any]] = []
-    single: list[str] = []
-    alpha_units: dict[str, list[list[str]]] = {attr: [] for attr in attributes}
-    ambiguous = 0
-    for art in articles:
+def task_urls(records: Sequence[Annotated], url: str | None) -> list[str]:
+    """The Label Studio page of each task the records came from (needs the server URL and the record's project)."""
+    if not url:
+        return []
+    return sorted({f"{url.rstrip('/')}/projects/{r.annotation['project']}/data?task={r.annotation['task']}"
+                   for r in records if r.annotation.get("project") is not None and r.annotation.get("task") is not None})
+
+
+def progress(records: Sequence[Annotated]) -> dict[str, dict[str, Any]]:
+    """Per annotator: articles done and the median seconds spent per annotation (``lead_time``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for who in sorted({annotator_of(r.annotation) for r in records}):
+        mine = [r for r in records if annotator_of(r.annotation) == who]
+        times = [float(r.annotation["lead_time"]) for r in mine if isinstance(r.annotation.get("lead_time"), (int, float))]
+        out[who] = {"tasks": len({r.id for r in mine}), "median_lead_time": statistics.median(times) if times else None}
+    return out
+
+
+def _kept(records: Sequence[Annotated], exclude: Sequence[str]) -> tuple[list[Annotated], list[str]]:
+    """The records agreement compares: not an excluded annotator's, not a review decision."""
+    kept, notes = [], []
+    left = Counter(annotator_of(r.annotation) for r in records if annotator_of(r.annotation) in exclude)
+    decisions = sum(1 for r in records if r.annotation.get("review"))
+    for r in records:
+        if annotator_of(r.annotation) not in exclude and not r.annotation.get("review"):
+            kept.append(r)
+    notes += [f"{who} left out ({n} record(s)): excluded or the adjudicator" for who, n in sorted(left.items())]
+    if decisions:
+        notes.append(f"{decisions} review decision(s) left out (they are the adjudicator's, not an annotator's)")
+    return kept, notes
+
+
+class _Report:
+    """The accumulating figures of :func:`agreement_report`."""
+
+    def __init__(self, attributes: Sequence[str], claim_iou: float) -> None:
+        self.attributes, self.claim_iou = attributes, claim_iou
+        self.pair_counts: dict[tuple[str, str], Counter[str]] = {}
+        self.pair_articles: Counter[tuple[str, str]] = Counter()
+        self.pair_vectors: dict[tuple[str, str], dict[str, tuple[list[str], list[str]]]] = {}
+        self.per_task: list[dict[str, Any]] = []
+        self.disagreements: list[dict[str, Any]] = []
+        self.disputes: list[dict[str, Any]] = []
+        self.single: list[str] = []
+        self.alpha_units: dict[str, list[list[str]]] = {attr: [] for attr in attributes}
+        self.ambiguous = 0
+
+    def article(self, art: ArticleRecords, url: str | None) -> None:
         entry: dict[str, Any] = {"id": art.id, "tasks": art.tasks, "annotators": art.annotators,
+                                 "urls": task_urls(list(art.records.values()), url),
                                  "agreement": "defined", "note": None, "disagreements": []}
-        per_task.append(entry)
+        self.per_task.append(entry)
         if len(art.records) < 2:
-            single.append(art.id)
+            self.single.append(art.id)
             entry["agreement"] = "undefined"
             entry["note"] = f"agreement undefined: only one annotator ({art.annotators[0]})"
-            continue
+            return
         for a_name, b_name in itertools.combinations(art.annotators, 2):
-            key = (a_name, b_name)
-            result = compare(art.id, a_name, art.records[a_name], b_name, art.records[b_name],
-                             claim_iou=claim_iou, attributes=attributes, tasks=art.tasks)
-            pair_counts.setdefault(key, Counter()).update(result.counts)
-            pair_articles[key] += 1
-            vectors = pair_vectors.setdefault(key, {attr: ([], []) for attr in attributes})
-            for attr, (x, y) in result.attributes.items():
-                vectors[attr][0].extend(x)
-                vectors[attr][1].extend(y)
-            entry["disagreements"].extend(result.disagreements)
-            disagreements.extend(result.disagreements)
+            self.pair(art, a_name, b_name, entry)
+        self.disputes += [{**d.to_dict(), "urls": entry["urls"]}
+                          for d in article_disputes(art, self.attributes, claim_iou=self.claim_iou)]
+        self.alpha(art)
+
+    def pair(self, art: ArticleRecords, a_name: str, b_name: str, entry: dict[str, Any]) -> None:
+        key = (a_name, b_name)
+        result = compare(art.id, a_name, art.records[a_name], b_name, art.records[b_name],
+                         claim_iou=self.claim_iou, attributes=self.attributes, tasks=art.tasks)
+        self.pair_counts.setdefault(key, Counter()).update(result.counts)
+        self.pair_articles[key] += 1
+        vectors = self.pair_vectors.setdefault(key, {attr: ([], []) for attr in self.attributes})
+        for attr, (x, y) in result.attributes.items():
+            vectors[attr][0].extend(x)
+            vectors[attr][1].extend(y)
+        entry["disagreements"].extend(result.disagreements)
+        self.disagreements.extend(result.disagreements)
+
+    def alpha(self, art: ArticleRecords) -> None:
         claims = {name: rec.claims for name, rec in art.records.items()}
-        for unit in align(claims, claim_weight(art.text, claim_iou)):
+        for unit in align(claims, claim_weight(art.text, self.claim_iou)):
             if unit.ambiguous:
-                ambiguous += 1
+                self.ambiguous += 1
                 continue
-            for attr in attributes:
-                alpha_units[attr].append([value_key(getattr(claims[n][idx[0]], attr)) for n, idx in
-                                          sorted(unit.members.items())])
-    pairs = []
-    for key in sorted(pair_counts):
-        summary = pair_summary(pair_counts[key])
-        kappas = {attr: cohen_kappa(*pair_vectors[key][attr]) for attr in attributes}
-        pairs.append({"annotators": list(key), "tasks": pair_articles[key], **summary, "kappa": kappas})
-    overall = pair_summary(sum(pair_counts.values(), Counter()))
-    overall["kappa"] = {}
+            for attr in self.attributes:
+                self.alpha_units[attr].append([value_key(getattr(claims[n][idx[0]], attr))
+                                               for n, idx in sorted(unit.members.items())])
+
+    def pairs(self) -> list[dict[str, Any]]:
+        return [{"annotators": list(key), "tasks": self.pair_articles[key], **pair_summary(self.pair_counts[key]),
+                 "kappa": {attr: cohen_kappa(*self.pair_vectors[key][attr]) for attr in self.attributes}}
+                for key in sorted(self.pair_counts)]
+
+    def overall(self, pairs: list[dict[str, Any]], annotators: Sequence[str]) -> dict[str, Any]:
+        overall = pair_summary(sum(self.pair_counts.values(), Counter()))
+        overall["kappa"] = _mean_kappas(pairs, self.attributes)
+        overall["alpha"] = None
+        if len(annotators) > 2:
+            overall["alpha"] = {attr: {"alpha": krippendorff_alpha_nominal(units),
+                                       "units": sum(len(u) >= 2 for u in units),
+                                       "pairable_values": sum(len(u) for u in units if len(u) >= 2),
+                                       "ambiguous_units": self.ambiguous}
+                                for attr, units in self.alpha_units.items()}
+        return overall
+
+    def per_annotator(self, pairs: list[dict[str, Any]], annotators: Sequence[str]) -> dict[str, Any]:
+        """Each annotator against the others: counts pooled over the pairs they are in, mean kappas."""
+        out = {}
+        for who in annotators:
+            counts = sum((c for k, c in self.pair_counts.items() if who in k), Counter())
+            mine = [p for p in pairs if who in p["annotators"]]
+            out[who] = {**pair_summary(counts), "kappa": _mean_kappas(mine, self.attributes)}
+        return out
+
+
+def _mean_kappas(pairs: Sequence[dict[str, Any]], attributes: Sequence[str]) -> dict[str, Any]:
+    out = {}
     for attr in attributes:
         defined = [p["kappa"][attr]["kappa"] for p in pairs if p["kappa"][attr]["kappa"] is not None]
-        overall["kappa"][attr] = {"mean": sum(defined) / len(defined) if defined else None, "pairs": len(defined)}
-    overall["alpha"] = None
-    if len(annotators) > 2:
-        overall["alpha"] = {attr: {"alpha": krippendorff_alpha_nominal(units), "units": sum(len(u) >= 2 for u in units),
-                                   "pairable_values": sum(len(u) for u in units if len(u) >= 2),
-                                   "ambiguous_units": ambiguous}
-                            for attr, units in alpha_units.items()}
+        out[attr] = {"mean": sum(defined) / len(defined) if defined else None, "pairs": len(defined)}
+    return out
+
+
+def agreement_report(records: Sequence[Annotated], *, scheme: Scheme | None = None, claim_iou: float = CLAIM_IOU,
+                     exclude: Sequence[str] = (), url: str | None = None) -> dict[str, Any]:
+    """The agreement report of the module docstring (stable keys).
+
+    ``exclude``: annotators left out (the adjudicator); review decisions are always left out.
+    ``url``: the Label Studio server, for the task links."""
+    scheme = scheme or load_scheme()
+    attributes = tuple(attr.name for attr in scheme.attributes)
+    kept, skipped = _kept(records, exclude)
+    articles, notes = group_articles(kept)
+    annotators = sorted({name for art in articles for name in art.records})
+    report = _Report(attributes, claim_iou)
+    for art in articles:
+        report.article(art, url)
+    pairs = report.pairs()
+    pooled = sum(report.pair_counts.values(), Counter())
     return {
         "scheme": scheme.version, "claim_iou": claim_iou, "annotators": annotators,
         "records": sum(len(art.records) for art in articles),
-        "tasks": {"total": len(articles), "compared": len(articles) - len(single), "single_annotator": single},
-        "pairs": pairs, "overall": overall, "per_task": per_task,
-        "disagreements": disagreements, "notes": notes,
+        "tasks": {"total": len(articles), "compared": len(articles) - len(report.single),
+                  "single_annotator": report.single},
+        "pairs": pairs, "overall": report.overall(pairs, annotators),
+        "per_label": label_summary(pooled), "per_annotator": report.per_annotator(pairs, annotators),
+        "progress": progress([r for art in articles for r in art.records.values()]),
+        "per_task": report.per_task, "disputes": report.disputes,
+        "disagreements": report.disagreements, "notes": skipped + notes,
     }

@@ -17,15 +17,12 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.io import iter_json_lines
+from annotation.labelstudio.annotations import annotator_of
 from annotation.matching import match
 from annotation.model import Annotated, FormatError, Span
 from annotation.spans import check_span
 
 RECORDS_NAME = "records.jsonl"
-
-def annotator_of(record: Annotated) -> str:
-    return str(record.annotation["annotator"])
-
 
 def records_path(path: str | Path) -> Path:
     """A records file, or the folder ``khabar import --out`` wrote (its ``records.jsonl``)."""
@@ -33,8 +30,12 @@ def records_path(path: str | Path) -> Path:
     return path / RECORDS_NAME if path.is_dir() else path
 
 
-def load_records(path: str | Path) -> list[Annotated]:
-    """Read per-annotator records; every defect names the file and line."""
+def load_records(path: str | Path, *, allow_empty: bool = False) -> list[Annotated]:
+    """Read per-annotator records (the one reader, used by the import, agreement and adjudication).
+
+    Every record must parse, name its annotator and have offsets on every mention and claim; every
+    defect names the file and line. An empty file is an error unless ``allow_empty``.
+    """
     path = records_path(path)
     hint = "expected JSON lines of per-annotator records (the records.jsonl written by khabar import)"
     out = []
@@ -48,7 +49,7 @@ def load_records(path: str | Path) -> list[Annotated]:
             raise KhabarError(f"{where}record of {record.id} has no annotation.annotator — {hint}")
         _check_offsets(record, where)
         out.append(record)
-    if not out:
+    if not out and not allow_empty:
         raise KhabarError(f"{path}: no records — {hint}")
     return out
 
@@ -99,7 +100,7 @@ def group_articles(records: Iterable[Annotated]) -> tuple[list[ArticleRecords], 
     notes: list[str] = []
     articles: dict[str, ArticleRecords] = {}
     for record in records:
-        who = annotator_of(record)
+        who = annotator_of(record.annotation)
         task = str(record.annotation.get("task", ""))
         if record.annotation.get("was_cancelled"):
             notes.append(f"{record.id} (task {task}): cancelled annotation by {who} skipped")

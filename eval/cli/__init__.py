@@ -26,6 +26,7 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
     "import": "eval.cli.studio",
     "agreement": "eval.cli.review",
     "adjudicate": "eval.cli.review",
+    "review": "eval.cli.review_queue",
     "score": "eval.cli.score",
     "compare": "eval.cli.compare",
     "bench": "eval.cli.bench",

@@ -21,7 +21,7 @@ from annotation.model import Article
 def pre_annotations(articles: Sequence[Article], spec: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Article id -> Label Studio prediction (model_version "<name>@<version>") from extractor ``spec``
     (a registered name or a predictions file, see ``eval.extractors.get_extractor``), and notes to print."""
-    from annotation.labelstudio.convert import prediction_payload, predictions_to_results
+    from annotation.labelstudio.tasks import prediction_payload, predictions_to_results
     from annotation.scheme import load_scheme
     from eval.inputs.alignment import AlignReport, align_prediction
     from eval.extractors import get_extractor, run_extractor
@@ -62,24 +62,28 @@ def write_tasks(path: Path, tasks: Sequence[dict[str, Any]]) -> None:
               help="Attach predictions: an extractor name or a predictions file (JSON lines).")
 @click.option("--timeout", type=FiniteRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for each answer of the server.")
+@click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Annotators per task: the project's queue gives each task to N people (with --project; "
+                   "also changes an existing project). Default: a new project gives each task to one.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH, show_default=True,
               help="Tasks per import request.")
 def export_cmd(articles: Path, tasks_file: Path | None, project: str | None, url: str | None, api_key: str | None,
-               pre_annotate: str | None, timeout: float, batch_size: int) -> None:
+               pre_annotate: str | None, timeout: float, overlap: int | None, batch_size: int) -> None:
     """Turn clean articles (JSON lines) into Label Studio tasks: --tasks FILE and/or --project TITLE.
 
     Each task's data carries the article's id, text, title and source. Pushing is idempotent by
     article id: articles already in the project are not added again (a grown corpus adds only the
     new ones); their predictions are added only for a model version they do not have yet. A new
     project gets the labeling config generated from the scheme and the guidelines as instructions.
+    Label Studio gives each task to one annotator unless --overlap N says otherwise.
     """
     from annotation.io import read_articles
-    from annotation.labelstudio.convert import article_task
+    from annotation.labelstudio.tasks import article_task
 
     if tasks_file is None and project is None:
         raise click.UsageError("give --tasks FILE and/or --project TITLE")
-    if project is None and (url or api_key):
-        raise click.UsageError("--url and --api-key go with --project")
+    if project is None and (url or api_key or overlap):
+        raise click.UsageError("--url, --api-key and --overlap go with --project")
     items = read_articles(articles)
     ids = [a.id for a in items]
     if len(set(ids)) != len(ids):
@@ -102,11 +106,13 @@ def export_cmd(articles: Path, tasks_file: Path | None, project: str | None, url
     if server is not None:
         from annotation.labelstudio.client import push_tasks
 
-        report = push_tasks(server, str(project), tasks, batch=batch_size)
+        report = push_tasks(server, str(project), tasks, batch=batch_size, overlap=overlap)
         click.echo(f"project {project!r} (id {report.project_id}{', created' if report.created else ''}) "
                    f"at {server.url}: {report.added} task(s) added, {report.present} already there"
                    + (f", predictions added to {report.predictions_added} existing task(s)"
                       if report.predictions_added else ""))
+        click.echo(f"each task goes to {report.overlap} annotator(s) from the queue"
+                   + ("" if report.overlap > 1 else " (no overlap, so no agreement to measure: --overlap N)"))
 
 
 COMMANDS: list[click.Command] = [export_cmd]

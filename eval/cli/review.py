@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
-from eval.cli.options import OPEN_FRACTION, SEED, TEXT
-
-from annotation.review.agreement import CLAIM_IOU
 from annotation.errors import KhabarError
+from annotation.labelstudio.client import URL_ENV
+from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
+from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
+from eval.cli.options import OPEN_FRACTION, SEED, TEXT
 
 UNRESOLVED_NAME = "unresolved.jsonl"
 SHOWN_UNRESOLVED = 20
@@ -24,95 +25,58 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
                              help="Scheme file (default: $KHABAR_SCHEME, else the scheme shipped with khabar).")
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
-def render_report(report: dict[str, Any]) -> None:
-    """The agreement report as readable text (rich tables) on stdout."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(highlight=False)
-    tasks = report["tasks"]
-    console.print(f"[bold]records: {report['records']}[/]; annotators: {len(report['annotators'])} "
-                  f"({', '.join(report['annotators'])}); tasks: {tasks['total']}, {tasks['compared']} with two "
-                  "annotators or more. "
-                  f"F1 takes the first annotator of a pair as the reference (F1 is symmetric).")
-    attributes = list(report["overall"]["kappa"])
-    table = Table(title="Agreement per pair of annotators")
-    for name in ["pair", "tasks", "entities strict F1", "entities overlap F1", "claims F1", "source agreement"]:
-        table.add_column(name, justify="left" if name == "pair" else "right")
-    for attr in attributes:
-        table.add_column(f"κ {attr}", justify="right")
-
-    def row(name: str, n: str, part: dict[str, Any], kappas: list[str]) -> None:
-        table.add_row(name, n, _num(part["entities"]["strict"]["f1"]), _num(part["entities"]["overlap"]["f1"]),
-                      _num(part["claims"]["f1"]), _num(part["source"]["agreement"]), *kappas)
-
-    for pair in report["pairs"]:
-        row(" / ".join(pair["annotators"]), str(pair["tasks"]), pair, [_num(pair["kappa"][a]["kappa"]) for a in attributes])
-    overall = report["overall"]
-    row("overall (pooled; κ: mean of pairs)", "", overall, [_num(overall["kappa"][a]["mean"]) for a in attributes])
-    console.print(table)
-    if overall["alpha"]:
-        alpha = Table(title="Krippendorff's alpha (nominal) on claims aligned across all annotators")
-        for name in ("attribute", "alpha", "units", "pairable values", "ambiguous units"):
-            alpha.add_column(name, justify="left" if name == "attribute" else "right")
-        for attr, a in overall["alpha"].items():
-            alpha.add_row(attr, _num(a["alpha"]), str(a["units"]), str(a["pairable_values"]), str(a["ambiguous_units"]))
-        console.print(alpha)
-    for task in report["per_task"]:
-        name = f"task {task['id']}" + (f" (Label Studio {', '.join(task['tasks'])})" if task["tasks"] else "")
-        if task["agreement"] == "undefined":
-            console.print(f"{name}: {task['note']}")
-        elif not task["disagreements"]:
-            console.print(f"{name}: no disagreement")
-        else:
-            table = Table(title=f"{name}: {len(task['disagreements'])} disagreements")
-            table.add_column("kind")
-            table.add_column("annotators")
-            table.add_column("detail")
-            for d in task["disagreements"]:
-                table.add_row(d["kind"], " / ".join(d["annotators"]), d["detail"])
-            console.print(table)
-    for note in report["notes"]:
-        console.print(f"note: {note}")
-
-
 @click.command("agreement")
 @records_argument
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Output: rich tables (table), tab-separated sections (tsv) or JSON; auto: tables on a "
+                   "terminal, TSV in a pipe or file.")
+@click.option("--exclude", multiple=True, metavar="ANNOTATOR", help="Leave this annotator out (repeatable).")
+@click.option("--adjudicator", default=None, help="The adjudicator: left out, since agreement is between annotators.")
+@click.option("--url", default=None, help=f"Label Studio server for the task links (default: ${URL_ENV}).")
 @click.option("--claim-iou", type=OPEN_FRACTION, default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
-def agreement_cmd(records: Path, json_out: Path | None, claim_iou: float, scheme_path: Path | None) -> None:
-    """Inter-annotator agreement: F1, kappa, alpha and every disagreement.
+def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
+                  url: str | None, claim_iou: float, scheme_path: Path | None) -> None:
+    """Inter-annotator agreement: F1, kappa, alpha, per annotator and per label, and every disputed unit.
 
-    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per pair of annotators and overall: entity F1 (strict, overlap), claim F1, source
-    agreement, Cohen's kappa per claim attribute, Krippendorff's alpha with more than two
-    annotators; then every disagreement, task by task.
+    RECORDS is the records.jsonl written by `khabar import`, or its folder. Per pair of annotators
+    and overall: entity F1 (strict, overlap), claim F1, source agreement, Cohen's kappa per claim
+    attribute, Krippendorff's alpha with more than two annotators; each annotator's figures and
+    progress (tasks done, median lead time); then one row per disputed unit with every annotator's
+    value and the task's page. Review decisions (`khabar review`) are never counted.
     """
+    import os
+
+    from annotation.io import write_atomic
     from annotation.review.agreement import agreement_report
     from annotation.review.records import load_records
-    from annotation.io import write_atomic
+    from eval.cli.agreement_tables import render
 
-    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou)
+    left_out = tuple(exclude) + ((adjudicator,) if adjudicator else ())
+    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou,
+                              exclude=left_out, url=url or os.environ.get(URL_ENV))
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    render_report(report)
+    render(report, fmt)
 
 
 def _provenance(result: Any, records: int, annotators: list[str], adjudicator: str | None) -> str:
-    rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in ("ground_truth", "adjudicator", "majority")
-                      if result.rules[rule])
+    from annotation.review.adjudication import RULES
+
+    rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in RULES if result.rules[rule])
     text = (f"Adjudicated with `khabar adjudicate` from {records} Label Studio annotations by "
             f"{len(annotators)} annotators ({', '.join(annotators)}). Articles per rule: {rules or 'none'}. "
-            "Rules: a ground-truth annotation wins; else the adjudicator's"
+            "Rules: the adjudicator's decision in the review project wins; else a ground-truth annotation; "
+            "else the adjudicator's annotation"
             + (f" ({adjudicator})" if adjudicator else "")
             + "; else a mention or claim is kept when more than half of the article's annotators have it, "
             "its values by majority among them.")
+    if result.pre_annotation:
+        text += (f" The annotators started from the pre-annotations of {', '.join(result.pre_annotation)}: "
+                 "scoring that model against this gold set flatters it.")
     if result.unresolved:
         text += (f" {len(result.unresolved)} contested units were left out; they are listed in "
                  f"`{UNRESOLVED_NAME}` for a person to resolve.")
@@ -139,7 +103,9 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
 
     RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
     over units matched across annotators. What the majority cannot settle is listed in
-    OUT/unresolved.jsonl and stops the command (exit 1) unless --allow-unresolved.
+    OUT/unresolved.jsonl and stops the command (exit 1) unless --allow-unresolved: settle them with
+    `khabar review push` (a review project in Label Studio), import it, and adjudicate again; the
+    adjudicator's decision there wins over everything else.
     """
     from annotation.review.adjudication import adjudicate
     from annotation.review.records import load_records
@@ -172,9 +138,10 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
             click.echo(f"unresolved: … and {len(result.unresolved) - SHOWN_UNRESOLVED} more", err=True)
         listed = f"{len(result.unresolved)} unresolved disagreement(s) listed in {out_dir / UNRESOLVED_NAME}"
         if not allow_unresolved:
-            raise KhabarError(f"{listed}; resolve them (mark one annotation of the task as ground truth in "
-                              "Label Studio and import again, or name an --adjudicator), or pass "
-                              "--allow-unresolved to leave those units out; gold not written")
+            raise KhabarError(f"{listed}; settle them in a review project: `khabar review push {records} "
+                              "--project 'TITLE review'`, adjudicate there, `khabar import --project 'TITLE review' "
+                              "--out <the records folder>`, then adjudicate again (or pass --allow-unresolved to "
+                              "leave those units out); gold not written")
         click.echo(f"{listed}; those units are left out of the gold set", err=True)
     if not result.docs:
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")

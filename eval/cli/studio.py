@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,27 +23,27 @@ from annotation.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_START_TIMEOU
 @click.option("--start-timeout", type=FiniteRange(min=1), default=DEFAULT_START_TIMEOUT, show_default=True,
               help="Seconds to wait for the server to answer /health.")
 def studio_cmd(data_dir: Path, port: int | None, start_timeout: float) -> None:
-    """Start a local Label Studio on 127.0.0.1 and print its URL and login; Ctrl-C stops it.
+    """Start a local Label Studio on 127.0.0.1 and print its URL and login; Ctrl-C (or SIGTERM) stops it.
 
     The first start creates the database (it takes a while) and an admin login with a generated
-    password and API token, kept in DATA_DIR/credentials.json (readable by you only). The password
-    is printed here once; the API token is never printed: the command shown reads it from the
-    credentials file. Needs the server extra: pip install 'khabar[server]'.
+    password and API token, kept in DATA_DIR/credentials.json; everything in DATA_DIR is readable
+    by you only. The password is printed once, at that first start; later starts print only the
+    credentials file's path. The API token is never printed: the command shown reads it from the
+    credentials file. A restart uses the same port (so that LABEL_STUDIO_URL stays right) and
+    fails clearly when it is taken. Needs the server extra: pip install 'khabar[server]'.
     """
+    import signal
+
     from annotation.labelstudio.server import start_server
 
+    def stop_on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
     click.echo(f"starting Label Studio (data in {data_dir}; the first start takes a minute or more)…", err=True)
     studio = start_server(data_dir, port=port, timeout=start_timeout)
     try:
-        creds_path = shlex.quote(str(studio.credentials_path))
-        click.echo(f"Label Studio is running at {studio.url}")
-        click.echo(f"  log in as {studio.credentials.email} with password {studio.credentials.password}")
-        click.echo(f"  (login and API token are kept in {studio.credentials_path}, mode 0600)")
-        click.echo("for khabar export / import in another shell:")
-        click.echo(f"  export {URL_ENV}={studio.url}")
-        click.echo(f"  export {KEY_ENV}=\"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))"
-                   f"[\"api_key\"])' {creds_path})\"")
-        click.echo("press Ctrl-C to stop")
+        _print_access(studio)
         try:
             studio.process.wait()
         except KeyboardInterrupt:
@@ -51,8 +52,26 @@ def studio_cmd(data_dir: Path, port: int | None, start_timeout: float) -> None:
             raise KhabarError(f"Label Studio stopped by itself (status {studio.process.returncode}); "
                               f"see {studio.log_path}")
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # a second signal must not cut the stop short
         studio.stop()
     click.echo("stopped", err=True)
+
+
+def _print_access(studio: Any) -> None:
+    creds_path = shlex.quote(str(studio.credentials_path))
+    click.echo(f"Label Studio is running at {studio.url}")
+    if studio.created:
+        click.echo(f"  log in as {studio.credentials.email} with password {studio.credentials.password}")
+        click.echo("  (shown this once; it is kept in the credentials file below)")
+    else:
+        click.echo(f"  log in as {studio.credentials.email} (the password is in {studio.credentials_path})")
+    click.echo(f"  (login and API token are kept in {studio.credentials_path}, mode 0600)")
+    click.echo("for khabar export / import in another shell:")
+    click.echo(f"  export {URL_ENV}={studio.url}")
+    click.echo(f"  export {KEY_ENV}=\"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))"
+               f"[\"api_key\"])' {creds_path})\"")
+    click.echo("annotators join with the invite link of Organization > Add People in Label Studio")
+    click.echo("press Ctrl-C to stop")
 
 
 @click.command("import")
@@ -72,8 +91,10 @@ def import_cmd(export: Path | None, out: Path, url: str | None, project: str | N
     exports are refused: they lose relations and per-region attributes. The raw export is kept
     verbatim (OUT/raw/<sha256>.json); each non-cancelled annotation becomes one record in
     OUT/records.jsonl; regions and relations that cannot be used are listed with their reason in
-    OUT/quarantine.jsonl (and the exit status is then 1). Importing the same export again changes
-    nothing; a newer export updates the annotations whose updated_at is newer.
+    OUT/quarantine.jsonl (and the exit status is then 1), and so is a claim that breaks a rule of
+    the scheme (attribution 'none' with a source…). Importing the same export again changes
+    nothing; a newer export updates the annotations whose updated_at is newer; records of
+    annotations deleted in Label Studio are removed (the export is the project's whole state).
     """
     from annotation.labelstudio.importer import import_export, import_file
 
