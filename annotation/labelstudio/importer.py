@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
-from annotation.io import dumps, folder_lock, iter_json_lines, open_input, write_atomic
+from annotation.io import dumps, folder_lock, iter_json_lines, lone_surrogate, open_input, write_atomic
 from annotation.labelstudio.annotations import annotation_to_record, annotator_of, place, region_of, task_article
 from annotation.labelstudio.config import RELATIONS, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, Article
@@ -109,6 +109,10 @@ def parse_export(data: bytes, where: str) -> list[JSON]:
         if not isinstance(task["annotations"], list):
             raise KhabarError(f"{where}: task {task.get('id')}: 'annotations' is not a list")
         _check_ids(task, i, where)
+        surrogate = lone_surrogate(task) if "\\u" in text else None
+        if surrogate:
+            raise KhabarError(f"{where}: task {task['id']}: {surrogate}: a lone surrogate escape (\\ud800-\\udfff) "
+                              "is not a character — fix it in Label Studio and export again")
     return tasks
 
 

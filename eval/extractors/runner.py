@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.io import lone_surrogate
 from annotation.model import Annotated, Article, Prediction, Span
 from annotation.spans import check_span
 from eval.extractors.base import DEFAULT_BATCH_SIZE, Extractor, ExtractorError, describe, prediction_from
@@ -130,6 +131,10 @@ def check_batch(name: str, articles: Sequence[Article], preds: Sequence[Predicti
         if pred.id in seen:
             raise ExtractorError(f"extractor {name!r} returned two predictions for article {pred.id!r}")
         seen.add(pred.id)
+        place = lone_surrogate(pred.to_dict())
+        if place:
+            raise ExtractorError(f"extractor {name!r}, article {pred.id} {place}: a lone surrogate (\\ud800-\\udfff) "
+                                 "is not a character; it cannot be written as UTF-8")
         for item, span in _spans(pred):
             if span.start is None and span.end is None:
                 continue
