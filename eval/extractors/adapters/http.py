@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.redact import redact, register_secret
 from annotation.io import dumps
 from annotation.model import Article, Prediction
 from eval.extractors.base import (BatchCallable, ExtractorError, article_dicts, count_option, prediction_from,
@@ -57,7 +58,7 @@ def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float, retr
             detail = exc.read()[:300].decode("utf-8", "replace").strip()
             last = f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
             if exc.code not in RETRY_STATUS:
-                raise ExtractorError(f"{what}: {url} answered {last}") from None
+                raise ExtractorError(redact(f"{what}: {url} answered {last}")) from None
             retry_after = exc.headers.get("Retry-After") if exc.headers else None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -65,7 +66,7 @@ def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float, retr
             retry_after = None
         if attempt < retries:
             sleep(_delay(attempt, backoff, retry_after))
-    raise ExtractorError(f"{what}: {url} failed after {retries + 1} attempt(s): {last}", pinpoint=False)
+    raise ExtractorError(redact(f"{what}: {url} failed after {retries + 1} attempt(s): {last}"), pinpoint=False)
 
 
 def parse_predictions(raw: bytes, name: str, where: str) -> list[Prediction]:
@@ -98,7 +99,7 @@ class HttpExtractor(BatchCallable):
         self.retries = count_option(retries, "retries")
         self.backoff = seconds_option(backoff, "backoff") if backoff else 0.0
         self.token_env = token_env
-        self.name = name or url
+        self.name = name or redact(url)  # the name goes into the table, the signature and the result JSON
         self.version = version
 
     def _headers(self) -> dict[str, str]:
@@ -108,6 +109,7 @@ class HttpExtractor(BatchCallable):
             token = os.environ.get(self.token_env)
             if not token:
                 raise KhabarError(f"extractor {self.name!r}: the environment variable {self.token_env} is not set")
+            register_secret(token)  # an answer that echoes it is redacted
             headers["Authorization"] = f"Bearer {token}"
         return headers
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.redact import register_secret
 from annotation.io import write_atomic
 from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.scheme import Scheme, load_scheme
@@ -188,6 +189,7 @@ class OpenAIChatExtractor(BatchCallable):
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        register_secret(key)  # an answer that echoes it is redacted
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
