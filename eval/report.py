@@ -314,7 +314,9 @@ def render_html(errors: Mapping[str, Sequence[Mapping[str, Any]]], texts: Mappin
 
 
 def _anchor(doc_id: str) -> str:
-    return "doc-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in doc_id)
+    """A fragment id for a document, one per id (``a/b`` and ``a_b`` differ): letters, digits and ``-``
+    as they are, any other character as ``_<hex>_``."""
+    return "doc-" + "".join(c if c.isalnum() or c == "-" else f"_{ord(c):x}_" for c in doc_id)
 
 
 # --------------------------------------------------------------------------- files

@@ -191,7 +191,7 @@ def test_predictions_file(tmp_path: Path) -> None:
     preds, report = run_extractor(get_extractor(str(path)), ARTICLES)
     assert [p.id for p in preds] == ["a1", "a3"] and report.missing == ["a2"]
     write_jsonl(path, [Prediction("a1"), Prediction("nope")])
-    with pytest.raises(KhabarError, match="not in the gold set: 'nope'"):
+    with pytest.raises(KhabarError, match="not among the 3 articles of this run: 'nope'"):
         run_extractor(get_extractor(str(path)), ARTICLES)
 
 

@@ -52,7 +52,7 @@ def write_tasks(path: Path, tasks: Sequence[dict[str, Any]]) -> None:
 
 
 @click.command("export")
-@click.argument("articles", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("articles", type=click.Path(path_type=Path))  # a folder: the reader says so (exit 1, as elsewhere)
 @click.option("--tasks", "tasks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the tasks to this JSON file.")
 @click.option("--project", type=TEXT, default=None, help="Push the tasks to the project with this title (created when missing).")

@@ -69,7 +69,7 @@ def gold_group() -> None:
 
 
 @gold_group.command("build")
-@click.option("--articles", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--articles", type=click.Path(path_type=Path), default=None,
               help="Clean articles (output of khabar ingest). " + IN_DATA.format("articles.jsonl"))
 @click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of anchored annotation sources, one <id>.json each. "

@@ -19,7 +19,7 @@ from eval.cli.options import OPEN_FRACTION, SEED, TEXT
 UNRESOLVED_NAME = "unresolved.jsonl"
 SHOWN_UNRESOLVED = 20
 
-records_argument = click.argument("records", type=click.Path(exists=True, path_type=Path))
+records_argument = click.argument("records", type=click.Path(path_type=Path))  # the reader names what is wrong
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
                              default=None,
                              help="Scheme file (default: $KHABAR_SCHEME, else the scheme shipped with khabar).")
@@ -88,7 +88,7 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Gold dataset folder to write (split files, README.md card, unresolved.jsonl).")
 @click.option("--adjudicator", type=TEXT, default=None, help="Annotator whose annotation wins where there is no ground truth.")
-@click.option("--articles", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--articles", type=click.Path(path_type=Path), default=None,
               help="Clean articles (output of khabar ingest): full metadata and story groups for the split.")
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")

@@ -75,7 +75,7 @@ def _print_access(studio: Any) -> None:
 
 
 @click.command("import")
-@click.argument("export", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("export", required=False, type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Records folder: raw/<sha256>.json, records.jsonl, quarantine.jsonl.")
 @click.option("--url", default=None, help=f"Label Studio server (default: ${URL_ENV}).")
