@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from eval.cli.options import OPEN_FRACTION, RESAMPLES, SEED, SPLIT, TEXT
+from eval.cli.options import OPEN_FRACTION, RESAMPLES, SEED, SPLIT, TEXT, FiniteRange
 
 from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
@@ -107,10 +107,14 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
 @click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
+@click.option("--min-overlap-percentage", "min_overlap", type=FiniteRange(0, 100, min_open=True), default=None,
+              help="nervaluate's min_overlap_percentage: a gold and a predicted mention overlap when they share at "
+                   "least this percent of the gold mention's characters (default: any shared character).")
 @click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
                                              "mentions alike: how much of the gap is clitic boundaries alone.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, clitics: bool) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, min_overlap: float | None,
+                  clitics: bool) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -122,7 +126,7 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
 
     from eval.scoring.scorer import ScoreConfig, score_files
 
-    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed)
+    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed, min_overlap=min_overlap)
     run = score_files(gold, predictions, config=config, split=split)
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -38,7 +38,7 @@ from eval.engine.gcpause import gc_paused
 from eval.inputs import columnar
 from eval.inputs.alignment import AlignConfig, AlignReport, align_prediction
 from eval.inputs.columnar import NotColumnar
-from eval.inputs.columns import MentionColumn
+from eval.inputs.columns import MentionColumn, drop_repeated
 from eval.inputs.gold import Gold
 from eval.inputs.labelmap import IDENTITY, LabelMap
 
@@ -279,35 +279,8 @@ class PredictionReader:
         out = self.out
         if not len(out.mentions):
             return out
-        doc, start, end, label = out.mentions.arrays()
-        same = repeated(doc, start, end, label, len(out.labels))
-        if same.any():
-            keep = ~same
-            out.duplicate_mentions = int(same.sum())
-            first = int(np.flatnonzero(same)[0])
-            out.duplicate_example = (f"{out.where[int(doc[first])]}: {out.labels[int(label[first])]} "
-                                     f"[{int(start[first])}, {int(end[first])})")
-            column = MentionColumn()
-            column.extend(doc[keep], start[keep], end[keep], label[keep])
-            out.mentions = column
+        out.mentions, out.duplicate_mentions, out.duplicate_example = drop_repeated(out.mentions, out.labels, out.where)
         return out
-
-
-def repeated(doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray, n_labels: int) -> np.ndarray:
-    """Which mentions (with offsets) repeat an earlier one of the same document, offsets and label."""
-    width = int(max(end.max(), 0)) + 2
-    if (int(doc.max()) + 1) * width * width * max(n_labels, 1) < 2 ** 62:
-        key = ((doc * width + (start + 1)) * width + (end + 1)) * n_labels + label
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        same_key = k[1:] == k[:-1]
-    else:
-        order = np.lexsort((label, end, start, doc))
-        d, s, e, lab = doc[order], start[order], end[order], label[order]
-        same_key = (d[1:] == d[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1]) & (lab[1:] == lab[:-1])
-    same = np.zeros(len(doc), dtype=bool)
-    same[order[1:][same_key & (start[order][1:] >= 0)]] = True
-    return same
 
 
 def _content_hash(obj: Any) -> bytes:

@@ -152,9 +152,13 @@ def predictions_summary(preds: Predictions, missing: list[str]) -> PredictionsSu
             "text_mismatch": len(preds.text_mismatch)}
 
 
-def warnings_of(ids: Sequence[str], preds: Predictions, source: str) -> tuple[list[str], list[str]]:
-    """The warnings of a run (well-defined oddities of the predictions), and the gold ids without a line."""
+def warnings_of(ids: Sequence[str], preds: Predictions, source: str,
+                gold_duplicates: tuple[int, str] = (0, "")) -> tuple[list[str], list[str]]:
+    """The warnings of a run (well-defined oddities of the gold and the predictions), and the gold ids without a line."""
     warnings: list[str] = []
+    if gold_duplicates[0]:
+        warnings.append(f"{gold_duplicates[0]} repeated identical gold mention(s) counted once "
+                        f"(e.g. {gold_duplicates[1]}; `khabar validate` lists them)")
     missing = [doc_id for i, doc_id in enumerate(ids) if i not in preds.where]
     if preds.lines == 0:
         warnings.append(f"{source}: no predictions: every gold mention and claim counts as missed")
