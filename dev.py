@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".khabar-installed"
-EXTRAS = {"bench": "", "test": "server,test,hf,spacy"}
+EXTRAS = {"bench": "", "test": "server,test,hf,spacy,ray"}
 CHROMIUM_PACKAGES = ["chromium", "fonts-noto-core"]
 
 

@@ -122,28 +122,33 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) for each non-blank line; bad JSON or UTF-8 names file and line."""
     path = Path(path)
     with open_input(path, "a JSON lines file", binary=True) as handle:
-        lineno = 0
-        try:
-            for lineno, raw in enumerate(handle, start=1):
-                line = raw.decode("utf-8")
-                try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
-                    obj, end = _scan(line, 0)
-                except (StopIteration, json.JSONDecodeError):
-                    pass
-                else:
-                    if not line[end:].strip(_JSON_SPACE):
-                        yield lineno, _checked(obj, line, f"{path}:{lineno}: ")
-                        continue
-                if not line.strip():
+        yield from parse_json_lines(handle, path)
+
+
+def parse_json_lines(lines: Iterable[bytes], path: str | Path, first: int = 1) -> Iterator[tuple[int, Any]]:
+    """``iter_json_lines`` over lines already opened in binary (the first is line ``first`` of ``path``)."""
+    lineno = first - 1
+    try:
+        for lineno, raw in enumerate(lines, start=first):
+            line = raw.decode("utf-8")
+            try:  # json.loads without its Python wrappers; anything unusual goes through json.loads
+                obj, end = _scan(line, 0)
+            except (StopIteration, json.JSONDecodeError):
+                pass
+            else:
+                if not line[end:].strip(_JSON_SPACE):
+                    yield lineno, _checked(obj, line, f"{path}:{lineno}: ")
                     continue
-                try:
-                    yield lineno, _checked(json.loads(line), line, f"{path}:{lineno}: ")
-                except json.JSONDecodeError as exc:
-                    raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        except UnicodeDecodeError:
-            raise KhabarError(f"{path}:{lineno}: not UTF-8 text") from None
-        except RecursionError:
-            raise KhabarError(f"{path}:{lineno}: {_TOO_DEEP}") from None
+            if not line.strip():
+                continue
+            try:
+                yield lineno, _checked(json.loads(line), line, f"{path}:{lineno}: ")
+            except json.JSONDecodeError as exc:
+                raise KhabarError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise KhabarError(f"{path}:{lineno}: not UTF-8 text") from None
+    except RecursionError:
+        raise KhabarError(f"{path}:{lineno}: {_TOO_DEEP}") from None
 
 
 def read_records(path: str | Path, parse: Callable[[Any, str], T]) -> list[T]:

@@ -91,3 +91,31 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- Ray (owned by khabar extract) --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A real local Ray instance with 2 CPUs, started ONCE per test run in this process and stopped at the
+    end; ``khabar extract --engine ray`` run in-process uses it. Yields its address (for --address).
+
+    Without Ray (the ``ray`` extra) the tests that use it fail when ``CI`` is set, and are skipped otherwise."""
+    import logging
+    import os
+
+    try:
+        import ray
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("the Ray tests need the ray extra (pip install 'khabar[ray]')", pytrace=False)
+        pytest.skip("the Ray tests need the ray extra (pip install 'khabar[ray]')")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()

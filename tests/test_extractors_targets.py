@@ -58,7 +58,7 @@ def test_a_new_prefix_is_one_row(monkeypatch: pytest.MonkeyPatch, keyword: str |
     extractor = get_extractor("py:eval.extractors.sanity:EmptyExtractor")
     assert extractor.name == "eval.extractors.sanity:EmptyExtractor"  # the rest of the spec, as its argument
     assert type(extractor).__name__ == "CallableExtractor"
-    with pytest.raises(KhabarError, match=r"py:MODULE:FUNCTION, cmd:COMMAND, .* or a predictions file$"):
+    with pytest.raises(KhabarError, match=r"py:MODULE:FUNCTION, cmd:COMMAND, .* or a predictions file or folder$"):
         get_extractor("no such thing")
 
 

@@ -31,6 +31,7 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
     "compare": "eval.cli.compare",
     "bench": "eval.cli.bench",
     "convert": "eval.cli.convert",
+    "extract": "eval.cli.extract",
 }
 
 

@@ -10,7 +10,7 @@ first; otherwise the first row of :data:`SPEC_KINDS` that claims the spec builds
 ``spacy:PIPELINE``   a spaCy pipeline, a folder or an installed package (``adapters/spacy.py``)
 ``http(s)://…``      a prediction service (``adapters/http.py``)
 ``module:function``  a Python function, extractor class or object (``adapters/python_callable.py``)
-a file path          a predictions file made earlier (``adapters/predictions_file.py``)
+a path               a predictions file made earlier, or a ``khabar extract`` folder (``adapters/predictions_file.py``)
 ===================  ==============================================================================
 
 Each factory is a ``"module:attr"`` string, imported only when a spec of its kind is used, so
@@ -111,7 +111,7 @@ def _module_attr(spec: str) -> str | None:
 
 
 def _file(spec: str) -> str | None:
-    return spec if Path(spec).is_file() else None
+    return spec if Path(spec).is_file() or Path(spec).is_dir() else None
 
 
 SPEC_KINDS: list[SpecKind] = [
@@ -121,7 +121,7 @@ SPEC_KINDS: list[SpecKind] = [
     prefixed("spacy:", SPACY_PIPELINE, "spacy:PIPELINE", keyword="model"),
     SpecKind("an http(s):// URL", "eval.extractors.adapters.http:HttpExtractor", _url),
     SpecKind("module:function", "eval.extractors.adapters.python_callable:from_target", _module_attr),
-    SpecKind("a predictions file", "eval.extractors.adapters.predictions_file:PredictionsFile", _file),
+    SpecKind("a predictions file or folder", "eval.extractors.adapters.predictions_file:PredictionsFile", _file),
 ]
 
 

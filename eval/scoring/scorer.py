@@ -40,6 +40,7 @@ from eval.engine.countrows import Block, sum_blocks
 from eval.engine.entities import entity_blocks, entity_keys
 from eval.engine.gcpause import gc_paused
 from eval.engine.perdocument import PerDocument
+from eval.extract.folder import prediction_files
 from eval.inputs.gold import Gold, gold_from_documents, read_gold_columns
 from eval.inputs.labelmap import LabelMap, load_label_map
 from eval.inputs.predictions import PredictionReader, Predictions
@@ -142,7 +143,8 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
     if not len(g):
         raise KhabarError(f"{gold_path}: no gold articles{f' in split {split!r}' if split else ''} — nothing to score")
     reader = _reader(g, scheme, config)
-    reader.read_file(predictions_path, fast=fast)
+    for path in prediction_files(predictions_path):  # a file, or the shards of a khabar extract folder
+        reader.read_file(path, fast=fast)
     preds = reader.finish()
     return _run(g, preds, config, scheme, (t0, time.perf_counter()), label_map=reader.label_map,
                 sources={"gold": str(gold_path), "split": split, "predictions": str(predictions_path)},
