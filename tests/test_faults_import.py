@@ -14,9 +14,8 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import pytest
 from annotation.errors import KhabarError
 from annotation.io import folder_lock
 from annotation.labelstudio.importer import import_export
-from tests.helpers import assert_clean, encode, sample
+from tests.helpers import assert_clean, encode, sample, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT = "export_snapshot_full.json"
@@ -193,14 +192,8 @@ def echo_server() -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Echo) as host:
+        yield host
 
 
 SECRET_CASES = [
