@@ -108,13 +108,6 @@ def test_good_records_still_pass(khabar, tmp_path):
     assert_clean(khabar("adjudicate", records, "--out", tmp_path / "gold"), 0)
 
 
-def test_a_string_ground_truth_is_not_ground_truth(tmp_path):
-    from annotation.labelstudio.annotations import _provenance
-
-    assert _provenance({"id": 1, "ground_truth": "false", "completed_by": 3})["ground_truth"] is False
-    assert _provenance({"id": 1, "ground_truth": True, "completed_by": 3})["ground_truth"] is True
-
-
 # --- compare --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
