@@ -119,7 +119,9 @@ class Claim:
     """A claim: its content span, source, cue, intermediate sources and attributes.
 
     ``source`` is None when the article itself asserts the claim; attributes are
-    None when unknown (predictions may omit them).
+    None when unknown (predictions may omit them). ``stance`` and ``certainty`` came with
+    scheme 1.1: a claim of scheme 1.0 has neither, and ``to_dict`` then leaves both keys out
+    (so a 1.0 gold line stays byte-stable); otherwise both are written, after ``check_worthy``.
     """
 
     start: int | None = None
@@ -132,13 +134,15 @@ class Claim:
     attribution: str | None = None
     claim_type: str | None = None
     check_worthy: bool | None = None
+    stance: str | None = None
+    certainty: str | None = None
 
     @property
     def span(self) -> Span:
         return Span(self.start, self.end, self.text)
 
     def to_dict(self) -> JSON:
-        return {
+        out: JSON = {
             "id": self.id, "start": self.start, "end": self.end, "text": self.text,
             "source": self.source.to_dict() if self.source else None,
             "cue": self.cue.to_dict(with_entity=False) if self.cue else None,
@@ -146,6 +150,10 @@ class Claim:
             "attribution": self.attribution, "claim_type": self.claim_type,
             "check_worthy": self.check_worthy,
         }
+        if self.stance is not None or self.certainty is not None:
+            out["stance"] = self.stance
+            out["certainty"] = self.certainty
+        return out
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "") -> Claim:
@@ -163,6 +171,8 @@ class Claim:
             attribution=_get(obj, "attribution", str, required=False, where=where),
             claim_type=_get(obj, "claim_type", str, required=False, where=where),
             check_worthy=_get(obj, "check_worthy", bool, required=False, where=where),
+            stance=_get(obj, "stance", str, required=False, where=where),
+            certainty=_get(obj, "certainty", str, required=False, where=where),
         )
 
 

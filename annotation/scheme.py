@@ -3,6 +3,11 @@
 The Label Studio config, validation, the dataset features and the scorer all read it. Which file is
 read has one definition, ``scheme_file``: ``$KHABAR_SCHEME`` when set, else the scheme shipped in
 the package (``annotation/data/scheme.json``, a symlink to ``data/scheme.json``).
+
+The file describes its current version and the versions before it: an attribute marked
+``"since": "1.1.0"`` is absent from 1.0.0, and ``previous_versions`` records each earlier
+version's fingerprint (that of the file which defined it). ``Scheme.at(version)`` is the scheme as
+that version defined it, so gold of scheme 1.0 is validated, featured and fingerprinted as 1.0.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -39,6 +44,7 @@ class Attribute:
     en: str
     definition: str
     values: tuple[Item, ...]
+    since: str = "1.0.0"  # the scheme version that introduced the attribute
 
     @property
     def value_names(self) -> tuple[str, ...]:
@@ -59,11 +65,38 @@ class Scheme:
     attributes: tuple[Attribute, ...]
     fingerprint: str
     source: str = field(default="", compare=False)  # the file it was read from
+    previous: tuple[tuple[str, str], ...] = ()  # (version, fingerprint) of the versions before this one
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every version this file describes, the current one first."""
+        return (self.version, *(v for v, _ in self.previous))
+
+    def at(self, version: str | None) -> Scheme:
+        """The scheme as ``version`` defined it (the current one for None): only the attributes it had."""
+        if version is None or version == self.version:
+            return self
+        known = dict(self.previous)
+        if version not in known:
+            raise KhabarError(f"{self.source}: scheme version {version} is not described by this file "
+                              f"(it describes {', '.join(self.versions)})")
+        key = _version_key(version)
+        return replace(self, version=version, fingerprint=known[version], previous=(),
+                       attributes=tuple(a for a in self.attributes if _version_key(a.since) <= key))
+
+    def added_since(self, version: str) -> tuple[str, ...]:
+        """The attributes of this scheme that ``version`` did not have (``stance``, ``certainty`` for 1.0.0)."""
+        older = {a.name for a in self.at(version).attributes}
+        return tuple(a.name for a in self.attributes if a.name not in older)
 
     @property
     def provenance(self) -> str:
         """``khabar 1.0.0 from /path/scheme.json``: which scheme, and which file it came from."""
         return f"{self.name} {self.version} from {self.source}"
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.attributes)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -85,6 +118,13 @@ class Scheme:
         if attr.is_boolean:
             return isinstance(value, bool)
         return isinstance(value, str) and value in attr.value_names
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        raise KhabarError(f"scheme version {version!r} is not MAJOR.MINOR.PATCH") from None
 
 
 def _item(obj: dict, where: str) -> Item:
@@ -119,7 +159,8 @@ def _load(file: Traversable) -> Scheme:
     try:
         attributes = tuple(
             Attribute(name=a["name"], ar=a["ar"], en=a["en"], definition=a.get("definition", ""),
-                      values=tuple(_item(v, f"{path}: attribute {a['name']}") for v in a["values"]))
+                      values=tuple(_item(v, f"{path}: attribute {a['name']}") for v in a["values"]),
+                      since=str(a.get("since", "1.0.0")))
             for a in obj["claim_attributes"]
         )
         return Scheme(
@@ -130,6 +171,7 @@ def _load(file: Traversable) -> Scheme:
             attributes=attributes,
             fingerprint=hashlib.sha256(raw).hexdigest()[:8],
             source=path,
+            previous=tuple((str(v["version"]), str(v["fingerprint"])) for v in obj.get("previous_versions", ())),
         )
     except (KeyError, TypeError) as exc:
         raise KhabarError(f"{path}: scheme lacks {exc}") from None

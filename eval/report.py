@@ -112,8 +112,8 @@ def _claim_title(error: Mapping[str, Any]) -> str:
         for part in ("source", "cue"):
             if part in error["wrong"]:
                 lines.append(f"{part}: gold {_describe(gold.get(part))} / predicted {_describe(pred.get(part))}")
-        for attr in ("attribution", "claim_type", "check_worthy"):
-            if attr in error["wrong"]:
+        for attr in error["wrong"]:
+            if attr not in ("source", "cue"):
                 lines.append(f"{attr}: gold {gold.get(attr)} / predicted {pred.get(attr)}")
     return "\n".join(lines)
 

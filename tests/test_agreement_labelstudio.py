@@ -43,8 +43,11 @@ def ls_result(rec: Annotated) -> list[dict[str, Any]]:
     for i, c in enumerate(rec.claims):
         rid = f"k{i}"
         out.append(_region(rid, "claim_parts", "CLAIM", c.start, c.end, text))
-        for attr in ("attribution", "claim_type", "check_worthy"):
-            value = getattr(c, attr)
+        # the annotators of a scheme 1.1 project fill all five attributes; the records of test_agreement
+        # predate stance and certainty, so their claims are asserted and certain here
+        defaults = {"stance": "asserted", "certainty": "certain"}
+        for attr in ("attribution", "claim_type", "check_worthy", "stance", "certainty"):
+            value = getattr(c, attr) if getattr(c, attr) is not None else defaults.get(attr)
             value = ("true" if value else "false") if isinstance(value, bool) else value
             out.append({"id": rid, "from_name": attr, "to_name": "text", "type": "choices", "origin": "manual",
                         "value": {"start": c.start, "end": c.end, "text": c.text, "choices": [value]}})

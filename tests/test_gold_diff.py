@@ -133,6 +133,8 @@ def test_cli_on_an_edited_copy_prints_a_table(khabar, tmp_path: Path) -> None:
 def test_two_schemes_name_the_fields_that_cannot_be_compared(khabar, tmp_path: Path) -> None:
     raw = json.loads((DATA / "scheme.json").read_text(encoding="utf-8"))
     raw["version"] = "2.0.0"
+    raw.pop("previous_versions", None)  # a 2.0.0 that only changes claim_type of 1.0.0
+    raw["claim_attributes"] = [a for a in raw["claim_attributes"] if "since" not in a]
     claim_type = next(a for a in raw["claim_attributes"] if a["name"] == "claim_type")
     claim_type["values"] = [v for v in claim_type["values"] if v["name"] != "commitment"]
     scheme_path = tmp_path / "scheme.json"
@@ -140,6 +142,7 @@ def test_two_schemes_name_the_fields_that_cannot_be_compared(khabar, tmp_path: P
     docs = {s: load_gold(SHIPPED, s) for s in SPLITS}
     i = next(i for i, d in enumerate(docs["test"]) if d.id == SEED)
     docs["test"][i] = with_claim(docs["test"][i], 0, attribution="indirect", claim_type="prediction")
+    docs = {s: [replace(d, annotation={**d.annotation, "scheme": "2.0.0"}) for d in split] for s, split in docs.items()}
     new = tmp_path / "gold-2"
     publish(new, docs, load_scheme(scheme_path), provenance="t")
     out = tmp_path / "diff.json"

@@ -61,7 +61,7 @@ def test_config_follows_the_scheme():
     assert (shown_when[0].get("visibleWhen"), shown_when[0].get("whenTagName"), shown_when[0].get("whenLabelValue")) \
         == ("region-selected", "claim_parts", "CLAIM")
     choices = list(shown_when[0].iter("Choices"))
-    assert [c.get("name") for c in choices] == ["attribution", "claim_type", "check_worthy"]
+    assert [c.get("name") for c in choices] == ["attribution", "claim_type", "check_worthy", "stance", "certainty"]
     for attr, element in zip(scheme.attributes, choices):
         assert element.get("perRegion") == "true" and element.get("choice") == "single"
         assert [c.get("value") for c in element] == list(attr.value_names)
@@ -139,7 +139,7 @@ def test_predictions_round_trip_through_results_to_the_same_record():
     assert c.source == Span(*sources, TEXT[slice(*sources)], "ديمتري-بيسكوف")   # a SOURCE joined to peskov's cluster
     assert c.cue == Span(*cue, "ذكرت") and c.via == (Span(*agencies, "وكالات الأنباء", None),)
     assert record.annotation == {"annotator": "2", "task": 3, "annotation_id": 7, "ground_truth": False,
-                                 "updated_at": "2026-01-01T00:00:00Z"}
+                                 "updated_at": "2026-01-01T00:00:00Z", "scheme": load_scheme().version}
 
 
 def test_source_on_a_mention_points_to_the_mention():
@@ -312,7 +312,8 @@ def test_rewritten_real_export_converts(tmp_path):
     assert one["id"] == "ar-001" and one["source"] == "news"
     assert one["annotation"] == {"annotator": "admin@example.com", "task": 1, "annotation_id": 1,
                                  "ground_truth": True, "updated_at": "2026-11-29T04:58:42.521718Z",
-                                 "project": 1, "lead_time": 42.5}
+                                 "project": 1, "lead_time": 42.5,
+                                 "scheme": load_scheme().version}  # the scheme it was imported with
     assert got[3]["annotation"]["pre_annotation"] == "baseline-v0"      # made from that model's prediction
     assert "pre_annotation" not in got[2]["annotation"]
     assert [(e["id"], e["label"], e["start"], e["end"], e["text"], e["entity"]) for e in one["entities"]] == [

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from annotation.io import read_articles
 from annotation.labelstudio.config import CLAIM_PARTS, ENTITIES, label_config
+from annotation.scheme import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_CONFIG = Path(__file__).resolve().parent / "data" / "labelstudio" / "label_config.xml"
@@ -141,7 +142,8 @@ def expected_records(ids: dict[str, int], users: dict[str, str], annotations: di
     def meta(key: str, who: str, truth: bool) -> dict[str, Any]:
         ann = annotations[key]
         out = {"annotator": users[who], "task": ann["task"], "annotation_id": ann["id"], "ground_truth": truth,
-               "updated_at": ann["updated_at"], "project": ann["project"]}
+               "updated_at": ann["updated_at"], "project": ann["project"],
+               "scheme": load_scheme().version}  # the scheme it was imported with
         if ann["pre_annotation"]:   # the task had predictions: the annotator saw them as the draft
             out["pre_annotation"] = ann["pre_annotation"]
         return out

@@ -53,7 +53,8 @@ def kremlin(claim_type: str, *, source: str = "ديمتري بيسكوف", label
     return [reg("m1", ENTITIES, "PERS", t, source), reg("m2", ENTITIES, "PERS", t, "بوتين"),
             reg("m3", ENTITIES, label, t, "بيونج يانج"), reg("c1", CLAIM_PARTS, "CLAIM", t, claim),
             reg("q1", CLAIM_PARTS, "CUE", t, "قال"),
-            *attrs("c1", t, claim, attribution="indirect", claim_type=claim_type, check_worthy="true"),
+            *attrs("c1", t, claim, attribution="indirect", claim_type=claim_type, check_worthy="true",
+                    stance="asserted", certainty="certain"),
             relation_item("c1", "m1", "source"), relation_item("c1", "q1", "cue")]
 
 
@@ -62,7 +63,8 @@ def parliament(attribution: str) -> list[dict[str, Any]]:
     return [reg("m1", ENTITIES, "PERS", t, "سالم الجبوري"), reg("m2", ENTITIES, "PERS", t, "الجبوري", 2),
             reg("m3", ENTITIES, "ORG", t, "البرلمان"), reg("c1", CLAIM_PARTS, "CLAIM", t, claim),
             reg("q1", CLAIM_PARTS, "CUE", t, "أعلن"),
-            *attrs("c1", t, claim, attribution=attribution, claim_type="prediction", check_worthy="true"),
+            *attrs("c1", t, claim, attribution=attribution, claim_type="prediction", check_worthy="true",
+                    stance="asserted", certainty="certain"),
             relation_item("c1", "m1", "source"), relation_item("c1", "q1", "cue"),
             relation_item("m2", "m1", "same")]
 

@@ -142,7 +142,7 @@ def test_shipped_gold_is_release_1_0_0_and_rebuilds_byte_identical(khabar, tmp_p
     release = read_release(SHIPPED)
     assert release is not None and release.version == "1.0.0" and release.notes == ()
     assert release.fingerprint == fingerprint(load_gold(SHIPPED)) and release.annotators == ("khabar-team",)
-    assert release.scheme_version == load_scheme().version
+    assert release.scheme_version == "1.0.0" and release.scheme_fingerprint == load_scheme().at("1.0.0").fingerprint
     for doc in load_gold(SHIPPED):
         assert doc.annotation["release"] == {"version": "1.0.0", "date": release.date,
                                              "fingerprint": release.fingerprint, "agreement": []}

@@ -179,11 +179,12 @@ def test_claim_attributes_come_from_the_scheme(tmp_path):
     from eval.scoring.metrics import claim_attributes, summary
 
     shipped = claim_attributes(load_scheme())
-    assert shipped == (("claim_type", "attribution"), ("check_worthy",))
+    later = ("stance", "certainty")  # scheme 1.1: not judged on a gold claim that lacks them
+    assert shipped == (("claim_type", "attribution", *later), ("check_worthy",), later)
     assert {a.name for a in load_scheme().attributes} == set(shipped.names)
     assert shipped.prf_parts == ("detection", "exact", "cue", "check_worthy", "end_to_end")
     smaller = claim_attributes(_scheme_without(tmp_path, "claim_type"))
-    assert smaller == (("attribution",), ("check_worthy",))
+    assert smaller == (("attribution", *later), ("check_worthy",), later)
     wrong_type = [pred(claim_type="opinion")]
     assert run([GOLD], wrong_type)["claims.end_to_end.tp"] == 0
     counts = claim_counts([GOLD], wrong_type, TEXT, CLUSTERS, attributes=smaller)

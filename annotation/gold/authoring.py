@@ -3,6 +3,9 @@
 The format is described in ``data/annotations/README.md``. An anchor is ``text`` plus at
 most one of ``in`` (a context that occurs once and contains the text) or ``occurrence``
 (the N-th non-overlapping occurrence, 1-based). Every failure names the file and the item.
+
+A source names the scheme version it follows as ``"scheme"`` (sources written before scheme 1.1
+name none and follow 1.0.0); a claim of a 1.1 source carries ``stance`` and ``certainty``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.model import Annotated, Article, Claim, Mention, Span
+from annotation.versions import UNNAMED
 
 
 def occurrences(text: str, needle: str) -> list[int]:
@@ -93,7 +97,7 @@ def build_document(article: Article, source: dict[str, Any], where: str,
             cue=Span(cue.start, cue.end, cue.text) if cue else None,
             via=tuple(p for j, v in enumerate(cl.get("via") or []) if (p := part(v, f"{item} via[{j}]"))),
             attribution=cl.get("attribution"), claim_type=cl.get("claim_type"),
-            check_worthy=cl.get("check_worthy"),
+            check_worthy=cl.get("check_worthy"), stance=cl.get("stance"), certainty=cl.get("certainty"),
         ))
     return Annotated(article=article, entities=tuple(mentions), claims=tuple(claims),
                      annotation=dict(annotation or {}))
@@ -107,6 +111,27 @@ def load_source(path: Path) -> dict[str, Any]:
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise KhabarError(f"{path}: expected a JSON object with an 'id'")
     return obj
+
+
+def source_version(source: dict[str, Any], path: Path) -> str:
+    """The scheme version an annotation source follows (see the module docstring)."""
+    version = source.get("scheme", UNNAMED)
+    if not isinstance(version, str):
+        raise KhabarError(f"{path}: 'scheme' must be a version string such as \"1.1.0\", not {version!r}")
+    return version
+
+
+def sources_version(sources_dir: Path) -> str:
+    """The one scheme version that every source in ``sources_dir`` follows; sources of two versions are an
+    error naming a file of each."""
+    seen: dict[str, Path] = {}
+    for path in sorted(sources_dir.glob("*.json")):
+        seen.setdefault(source_version(load_source(path), path), path)
+    if len(seen) > 1:
+        shown = "; ".join(f"{v} ({p})" for v, p in sorted(seen.items()))
+        raise KhabarError(f"{sources_dir}: annotation sources of several scheme versions: {shown}; "
+                          "a release has one scheme version")
+    return next(iter(seen), UNNAMED)
 
 
 def build_gold(articles: list[Article], sources_dir: Path,

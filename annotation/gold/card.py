@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from annotation.gold.records import GOLD_FIELDS, SPLITS, gold_record
+from annotation.gold.records import SPLITS, gold_fields, gold_record
 from annotation.gold.release import CARD_NAME, Release
 from annotation.io import dumps, replace_folder
 from annotation.model import Annotated
@@ -33,9 +33,12 @@ from annotation.scheme import Scheme
 
 RELEASE_FIELDS: dict[str, Any] = {"version": "string", "date": "string", "fingerprint": "string",
                                   "agreement": [{"measure": "string", "value": "float64"}]}
-CARD_FIELDS: dict[str, Any] = {**GOLD_FIELDS,
-                               "annotation": {**GOLD_FIELDS["annotation"], "release": RELEASE_FIELDS}}
-"""The features the card declares: the gold fields, and the release each record carries."""
+
+
+def card_fields(scheme: Scheme) -> dict[str, Any]:
+    """The features the card declares: the gold fields of the release's scheme, and the release each record carries."""
+    fields = gold_fields(scheme)
+    return {**fields, "annotation": {**fields["annotation"], "release": RELEASE_FIELDS}}
 
 
 def statistics(docs: Sequence[Annotated], scheme: Scheme) -> dict[str, Any]:
@@ -112,7 +115,7 @@ def _table(counts: dict[str, Any], head: str = "value | count") -> str:
     return f"| {head} |\n|---|---|\n{rows}\n"
 
 
-def _header(release: Release) -> dict[str, Any]:
+def _header(release: Release, scheme: Scheme) -> dict[str, Any]:
     return {
         "language": ["ar"],
         "pretty_name": "khabar gold: entities and claims in Arabic news",
@@ -121,7 +124,7 @@ def _header(release: Release) -> dict[str, Any]:
                      "description": f"khabar gold {release.version}, split files sha256 {release.content} "
                                     "(part of the datasets cache key: a new content is never served stale)",
                      "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in SPLITS]}],
-        "dataset_info": {"features": features_yaml(CARD_FIELDS)},
+        "dataset_info": {"features": features_yaml(card_fields(scheme))},
         "khabar": release.header(),
     }
 
@@ -148,15 +151,23 @@ def _notes_section(release: Release) -> str:
     return "## Release notes\n\n" + entries.rstrip("\n") + "\n"
 
 
+_SHOWN = {"claim_type": "claim type", "check_worthy": "check-worthiness"}
+
+
+def _attribute_names(scheme: Scheme) -> str:
+    """``attribution, claim type, check-worthiness`` (and ``stance, certainty`` from scheme 1.1)."""
+    return ", ".join(_SHOWN.get(a.name, a.en.lower()) for a in scheme.attributes)
+
+
 def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenance: str, release: Release,
                  folder: str) -> str:
     """The card of a release written to ``folder`` (as the loading snippet names it)."""
     stats = statistics([d for s in SPLITS for d in splits[s]], scheme)
     parts = [
-        "---\n" + yaml.safe_dump(_header(release), allow_unicode=True, sort_keys=False) + "---\n",
+        "---\n" + yaml.safe_dump(_header(release, scheme), allow_unicode=True, sort_keys=False) + "---\n",
         f"# khabar gold set {release.version}\n",
         "Arabic news articles annotated with entity mentions (with coreference clusters) and claims "
-        "(content, source, cue, intermediate sources, attribution, claim type, check-worthiness), "
+        f"(content, source, cue, intermediate sources, {_attribute_names(scheme)}), "
         f"following the khabar annotation scheme {scheme.version} (`data/scheme.json`, guidelines in "
         "`data/guidelines.md`). Offsets are code-point indices into `text`, end-exclusive; the title is the "
         "first line of `text`.\n",

@@ -54,7 +54,8 @@ class GoldSide:
 
 
 def comparable(old: GoldSide, new: GoldSide, default: dict[str, Any]) -> tuple[bool, list[str], list[str]]:
-    """(labels comparable, attributes to compare, fields that cannot be compared). A side without scheme
+    """(labels comparable, attributes to compare, fields that cannot be compared; an attribute only the new
+    side's scheme has is compared, from no value on the old side). A side without scheme
     fields (a gold file) takes the other side's, or ``default`` (the current scheme's), when both sides
     name the same scheme version; otherwise nothing scheme-defined can be compared."""
     a, b = old.fields, new.fields
@@ -65,6 +66,8 @@ def comparable(old: GoldSide, new: GoldSide, default: dict[str, Any]) -> tuple[b
         a = b = known
     labels_ok = list(a["labels"]) == list(b["labels"])
     attrs = [name for name, values in a["attributes"].items() if b["attributes"].get(name) == values]
+    attrs += [name for name in b["attributes"] if name not in a["attributes"]]  # added by the new scheme (1.1's
+    # stance and certainty): compared from no value
     skipped = sorted((set(a["attributes"]) | set(b["attributes"])) - set(attrs))
     return labels_ok, attrs, ([] if labels_ok else ["label"]) + skipped
 

@@ -20,6 +20,7 @@ from annotation.gold.release import (CARD_NAME, Release, choose_date, choose_ver
 from annotation.model import Annotated
 from annotation.scheme import Scheme
 from annotation.spans import Problem
+from annotation.versions import records_scheme
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,13 @@ def gold_side(path: Path) -> GoldSide:
 
 
 def change_kind(previous: Release, diff: dict[str, Any], new_fingerprint: str, scheme: Scheme) -> str | None:
-    """major (the scheme's major version changed), minor (articles added or removed), patch (anything
-    else that changed the annotations or the scheme version), or None (nothing changed)."""
+    """major (the scheme's major version changed), minor (articles added or removed, or the scheme's minor
+    version changed: new fields such as 1.1's stance and certainty), patch (anything else that changed the
+    annotations or the scheme version), or None (nothing changed)."""
     if previous.scheme_version.split(".")[0] != scheme.version.split(".")[0]:
         return "major"
-    if diff["summary"]["articles_added"] or diff["summary"]["articles_removed"]:
+    if diff["summary"]["articles_added"] or diff["summary"]["articles_removed"] \
+            or previous.scheme_version.split(".")[:2] != scheme.version.split(".")[:2]:
         return "minor"
     if previous.fingerprint != new_fingerprint or previous.scheme_version != scheme.version:
         return "patch"
@@ -68,12 +71,14 @@ def change_kind(previous: Release, diff: dict[str, Any], new_fingerprint: str, s
 def publish(folder: Path, splits: dict[str, list[Annotated]], scheme: Scheme, *, provenance: str,
             version: str | None = None, date: str | None = None,
             agreement: dict[str, float] | None = None) -> Published:
-    """Write ``splits`` to ``folder`` as a release after the one already there (if any). Everything is
+    """Write ``splits`` to ``folder`` as a release after the one already there (if any), of the scheme
+    version that the records follow (``scheme`` as that version defined it). Everything is
     checked before anything is written: a version that goes backwards, an unreadable card, a previous
     release that cannot be read are errors naming the file."""
     where = str(folder / CARD_NAME)
     previous = read_release(folder) if folder.is_dir() else None
     docs = [d for s in SPLITS for d in splits[s]]
+    scheme = records_scheme(docs, scheme, str(folder))  # a release is of the scheme version its records follow
     new_fingerprint = fingerprint(docs)
     diff = change = None
     if previous is not None:

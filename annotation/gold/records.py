@@ -2,11 +2,16 @@
 
 A gold split file holds one record per line (:func:`gold_record`: the article without its ingestion
 ``meta``, and its labels). This module defines, once, what the dataset folder, ``datasets`` and the
-scorer all rely on: the features (:data:`GOLD_FIELDS`, as a pyarrow schema :func:`gold_schema`), a
+scorer all rely on: the features (:func:`gold_fields`, as a pyarrow schema :func:`gold_schema`), a
 records' table (:func:`gold_table`), the content fingerprint of a gold set (:func:`table_fingerprint`,
 :func:`fingerprint`), which files a gold path holds (:func:`gold_files`) and how they are read into
 model objects (:func:`iter_gold`, :func:`load_gold`). The scorer's fast columnar reader
 (``eval.inputs.gold``) reads the same files with pyarrow and is tested to give what :func:`iter_gold` gives.
+
+The claim attributes among the features come from the scheme: a release's card declares those of
+its scheme version, the readers read those of the current scheme (a field a record lacks is null),
+and the fingerprint leaves out an attribute that a later scheme added when no record has it, so gold
+of scheme 1.0 keeps its fingerprint.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import numpy as np
 from annotation.errors import KhabarError
 from annotation.io import iter_json_lines
 from annotation.model import Annotated
+from annotation.scheme import Scheme, load_scheme
+from annotation.versions import UNNAMED
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -33,14 +40,20 @@ _SPAN = {"start": "int32", "end": "int32", "text": "string"}
 _SOURCE = {**_SPAN, "entity": "string"}
 
 
-GOLD_FIELDS: dict[str, Any] = {
-    "id": "string", "text": "string", "title": "string", "source": "string",
-    "url": "string", "published": "string", "lang": "string",
-    "entities": [{"id": "string", **_SPAN, "label": "string", "entity": "string"}],
-    "claims": [{"id": "string", **_SPAN, "source": _SOURCE, "cue": _SPAN, "via": [_SOURCE],
-                "attribution": "string", "claim_type": "string", "check_worthy": "bool"}],
-    "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string"},
-}
+
+
+def gold_fields(scheme: Scheme | None = None) -> dict[str, Any]:
+    """The gold features of ``scheme`` (default: the current one): a claim gets one field per attribute,
+    in the scheme's order, a bool for a boolean attribute and a string otherwise."""
+    scheme = scheme or load_scheme()
+    attributes = {a.name: "bool" if a.is_boolean else "string" for a in scheme.attributes}
+    return {
+        "id": "string", "text": "string", "title": "string", "source": "string",
+        "url": "string", "published": "string", "lang": "string",
+        "entities": [{"id": "string", **_SPAN, "label": "string", "entity": "string"}],
+        "claims": [{"id": "string", **_SPAN, "source": _SOURCE, "cue": _SPAN, "via": [_SOURCE], **attributes}],
+        "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string"},
+    }
 
 
 def gold_record(doc: Annotated) -> dict[str, Any]:
@@ -62,11 +75,11 @@ def _arrow_type(kind: Any) -> pa.DataType:
     return pa.struct([(name, _arrow_type(k)) for name, k in kind.items()])
 
 
-def gold_schema() -> pa.Schema:
-    """The gold features (:data:`GOLD_FIELDS`) as a pyarrow schema: how ``datasets`` and the scorer read a split."""
+def gold_schema(scheme: Scheme | None = None) -> pa.Schema:
+    """The gold features (:func:`gold_fields`) as a pyarrow schema: how ``datasets`` and the scorer read a split."""
     import pyarrow as pa
 
-    return pa.schema([(name, _arrow_type(kind)) for name, kind in GOLD_FIELDS.items()])
+    return pa.schema([(name, _arrow_type(kind)) for name, kind in gold_fields(scheme).items()])
 
 
 def gold_table(records: Sequence[dict[str, Any]]) -> pa.Table:
@@ -107,7 +120,7 @@ def int_values(array: pa.Array) -> np.ndarray:
     return np.where(valid_mask(values), out, 0) if values.null_count else out
 
 
-def _feed(streams: dict[str, Any], path: str, array: pa.Array) -> None:
+def _feed(streams: dict[str, Any], path: str, array: pa.Array, skip: frozenset[str] = frozenset()) -> None:
     """Hash an Arrow array by its values, one stream per leaf of the type (so that how a column is cut
     in chunks does not matter): structs by their fields, lists by their lengths and then their items
     (a null list counts as empty, a null struct as one whose fields are null), scalars by validity and
@@ -123,11 +136,12 @@ def _feed(streams: dict[str, Any], path: str, array: pa.Array) -> None:
     kind = array.type
     if pa.types.is_struct(kind):
         for field_, child in zip(kind, array.flatten()):
-            _feed(streams, f"{path}.{field_.name}", child)
+            if f"{path}.{field_.name}" not in skip:
+                _feed(streams, f"{path}.{field_.name}", child, skip)
         return
     if pa.types.is_list(kind):
         stream(f"{path}#").update(int_values(pc.list_value_length(array)).astype("<i8").tobytes())
-        _feed(streams, f"{path}[]", array.flatten())
+        _feed(streams, f"{path}[]", array.flatten(), skip)
         return
     stream(f"{path}?").update(valid_mask(array).astype(np.uint8).tobytes())
     if pa.types.is_string(kind):
@@ -148,19 +162,31 @@ def table_fingerprint(table: pa.Table) -> str:
     layout, split, line order and how the table is cut in chunks."""
     import pyarrow.compute as pc
 
-    table = table.select(list(GOLD_FIELDS)).cast(gold_schema())
+    schema = gold_schema()
+    table = table.select(schema.names).cast(schema)
     ids = table["id"]
     if len(ids) > 1 and not pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():
         table = table.take(pc.sort_indices(ids))
+    skip = _absent_later_attributes(table)
     streams: dict[str, Any] = {}
-    for name in GOLD_FIELDS:
+    for name in schema.names:
         column = table[name]
         for chunk in column.chunks or [column.combine_chunks()]:
-            _feed(streams, name, chunk)
+            _feed(streams, name, chunk, skip)
     digest = hashlib.sha256(b"khabar gold fingerprint 2\n")
     for name, stream in streams.items():
         digest.update(f"{name} {stream.hexdigest()}\n".encode("utf-8"))
     return digest.hexdigest()[:8]
+
+
+def _absent_later_attributes(table: pa.Table) -> frozenset[str]:
+    """The claim attributes added after scheme 1.0.0 that no claim of ``table`` has (left out of the fingerprint)."""
+    import pyarrow.compute as pc
+
+    claims = pc.list_flatten(table["claims"])
+    later = load_scheme().added_since(UNNAMED)
+    return frozenset(f"claims[].{name}" for name in later
+                     if claims.null_count == len(claims) or pc.struct_field(claims, name).null_count == len(claims))
 
 
 def fingerprint(docs: Iterable[Annotated], *, batch: int = RECORD_BATCH) -> str:

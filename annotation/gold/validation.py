@@ -1,13 +1,20 @@
-"""Validation of gold documents against the text and the scheme: every problem with its place."""
+"""Validation of gold documents against the text and the scheme: every problem with its place.
+
+A document is checked against the scheme version its record names (``annotation.scheme``; 1.0.0
+when it names none, see :mod:`annotation.versions`): a record of scheme 1.0 needs no ``stance`` or ``certainty``,
+one of 1.1 needs both on every claim, and a 1.0 record that carries them is a problem too.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 
-from annotation.model import Annotated, Span
+from annotation.errors import KhabarError
+from annotation.model import Annotated, Claim, Span
 from annotation.scheme import Scheme
 from annotation.spans import Problem, check_span
+from annotation.versions import record_version
 
 
 def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> list[Problem]:
@@ -21,6 +28,11 @@ def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> lis
     clusters = {m.entity for m in doc.entities if m.entity is not None}
     if not doc.id.strip():
         problems.append(Problem(doc_where or "(empty id)", "an article id must be a non-empty string"))
+    full = scheme
+    try:
+        scheme = scheme.at(record_version(doc))
+    except KhabarError as exc:
+        return [Problem(doc_where, f"annotation.scheme: {exc}")]
     problems += _id_types(doc, doc_where)
     problems += _duplicate_mentions(doc, doc_where)
     for kind, ids in (("entity", [m.id for m in doc.entities]), ("claim", [c.id for c in doc.claims])):
@@ -47,10 +59,11 @@ def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> lis
             problems += check_span(span, text, f"{where} {name}")
             if span.entity is not None and span.entity not in clusters:
                 problems.append(Problem(f"{where} {name}", f"points to entity cluster {span.entity!r}, which no mention has"))
+        problems += _later_attributes(c, full, scheme, where)
         for attr in scheme.attributes:
             value = getattr(c, attr.name, None)
             if value is None:
-                problems.append(Problem(where, f"missing attribute {attr.name!r}"))
+                problems.append(Problem(where, f"missing attribute {attr.name!r} (scheme {scheme.version})"))
             elif not scheme.check_value(attr.name, value):
                 problems.append(Problem(where, f"unknown {attr.name} value {value!r} (allowed: {', '.join(attr.value_names)})"))
         if c.source is None and c.attribution not in (None, "none"):
@@ -58,6 +71,13 @@ def validate_document(doc: Annotated, scheme: Scheme, *, place: str = "") -> lis
         if c.source is not None and c.attribution == "none":
             problems.append(Problem(where, "attribution 'none' but the claim has a source"))
     return problems
+
+
+def _later_attributes(claim: Claim, full: Scheme, scheme: Scheme, where: str) -> list[Problem]:
+    """Attributes of a later scheme set on a claim of an earlier one (``stance`` on a 1.0 record)."""
+    return [Problem(where, f"attribute {name!r} is not part of scheme {scheme.version}, which the record names; "
+                    "migrate the record (`khabar gold migrate`) or name the scheme that defines it")
+            for name in full.added_since(scheme.version) if getattr(claim, name, None) is not None]
 
 
 def _id_types(doc: Annotated, doc_where: str) -> list[Problem]:

@@ -314,7 +314,8 @@ def annotation_to_record(article: Article, annotation: JSON, scheme: Scheme | No
     build = _Builder(article.text, regions, clusters)
     claims = tuple(build.claim(r, links.get(r.id, {}), attrs.get(r.id, {}), quarantine)
                    for r in sorted((r for r in regions.values() if r.label == CLAIM), key=lambda r: (r.start, r.end, r.id)))
-    record = Annotated(article=article, entities=build.entities(), claims=claims, annotation=_provenance(annotation))
+    record = Annotated(article=article, entities=build.entities(), claims=claims,
+                       annotation={**_provenance(annotation), "scheme": scheme.version})
     repairs = sorted(f"{r.id}: {r.repaired}" for r in regions.values() if r.repaired)
     return _validated(record, scheme, quarantine), quarantine.problems, repairs
 

@@ -54,6 +54,7 @@ from annotation.errors import KhabarError
 from annotation.io import dumps
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import Scheme
+from annotation.versions import records_scheme
 
 RULES = ("review", "ground_truth", "adjudicator", "majority")
 _Key = tuple  # a vote value: ("null",) | ("span", s, e) | ("cluster", K) | ("mention", gold index)
@@ -325,6 +326,7 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                articles: Mapping[str, Article] | None = None, articles_name: str = "the articles",
                claim_iou: float = CLAIM_IOU) -> Adjudication:
     """Adjudicate every article of the records (see the module docstring)."""
+    scheme = records_scheme(records, scheme, "the records")
     records, decisions = _decisions(records)
     grouped, notes = group_articles(records)
     known = sorted({a for art in grouped for a in art.records})

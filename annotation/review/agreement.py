@@ -88,6 +88,7 @@ from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nomina
 from annotation.review.units import (CLAIM_IOU, overlap_weight, pairing_weight, sources_agree, strict_weight,
                                      offsets, value_key, vias_agree)
 from annotation.scheme import Scheme, load_scheme
+from annotation.versions import records_scheme
 KINDS = ("missing_mention", "extra_mention", "label_difference", "boundary_difference",
          "missing_claim", "extra_claim", "claim_boundary_difference", "source_difference",
          "cue_difference", "via_difference", "attribute_difference")
@@ -358,7 +359,7 @@ def agreement_report(records: Sequence[Annotated], *, scheme: Scheme | None = No
 
     ``exclude``: annotators left out (the adjudicator); review decisions are always left out.
     ``url``: the Label Studio server, for the task links."""
-    scheme = scheme or load_scheme()
+    scheme = records_scheme(records, scheme or load_scheme(), "the records")
     attributes = tuple(attr.name for attr in scheme.attributes)
     kept, skipped = _kept(records, exclude)
     articles, notes = group_articles(kept)

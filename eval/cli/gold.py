@@ -12,6 +12,7 @@ from eval.cli.options import SEED
 from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
+from annotation.versions import not_covered, records_scheme
 
 IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
@@ -84,7 +85,7 @@ def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None
                    version: str | None, date: str | None, scheme_path: Path | None) -> None:
     """Resolve anchored annotations against clean articles, validate, split and write the gold folder
     as a release (the card's release notes list the changes since the folder's previous release)."""
-    from annotation.gold.authoring import build_gold
+    from annotation.gold.authoring import build_gold, sources_version
     from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
     from annotation.gold.publish import publish
     from annotation.io import read_articles
@@ -94,15 +95,18 @@ def gold_build_cmd(articles: Path | None, sources: Path | None, out: Path | None
     articles = articles or default_data("articles.jsonl", "--articles")
     sources = sources or default_data("annotations", "--sources")
     out = out or default_data("gold", "--out", output=True)
+    followed = scheme.at(sources_version(sources))
     docs = build_gold(read_articles(articles), sources,
-                      {"annotators": ["khabar-team"], "adjudicated": False, "scheme": scheme.version})
+                      {"annotators": ["khabar-team"], "adjudicated": False, "scheme": followed.version})
+    if (note := not_covered(scheme, followed, "annotated")) is not None:
+        click.echo(f"warning: annotation sources {note}; the release is of scheme {followed.version}", err=True)
     problems = validate_corpus(docs, scheme)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise KhabarError(f"{sources}: {len(problems)} problem(s); nothing written")
     splits = split_by_group(docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
-    published = publish(out, splits, scheme, provenance=PROVENANCE, version=version, date=date)
+    published = publish(out, splits, followed, provenance=PROVENANCE, version=version, date=date)
     click.echo(f"{out}: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()) + " articles; "
                + published.message())
 
@@ -123,7 +127,8 @@ def stats_cmd(gold: Path | None, as_json: bool, scheme_path: Path | None) -> Non
 
     scheme = load_scheme(scheme_path)
     gold = gold or default_data("gold", "a GOLD path")
-    stats = statistics(load_gold(gold), scheme)
+    docs = load_gold(gold)
+    stats = statistics(docs, records_scheme(docs, scheme, str(gold)))  # the attributes of the gold's version
     click.echo(f"scheme {scheme.provenance}", err=True)
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
@@ -199,3 +204,60 @@ def gold_diff_cmd(old: Path, new: Path, json_out: Path | None) -> None:
 
 
 COMMANDS: list[click.Command] = [validate_cmd, gold_group, stats_cmd]
+
+
+MIGRATION_LIST = "migration.jsonl"
+
+
+def _provenance(folder: Path, previous_version: str, scheme_version: str) -> str:
+    """The provenance of the folder's card, and a sentence on the migration."""
+    import re
+
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    found = re.search(r"## Provenance\n\n(.*?)\n\n## ", text, re.S)
+    return ((found.group(1) if found else PROVENANCE) + f" Brought from scheme {previous_version} to "
+            f"{scheme_version} by `khabar gold migrate`: stance and certainty were proposed by rule, and every "
+            f"claim whose values need a person's decision is listed in `{MIGRATION_LIST}`.")
+
+
+@gold_group.command("migrate")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Gold folder to write (default: FOLDER itself, as a new release).")
+@click.option("--list", "listing", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Where to list the claims that need a person's decision (default: OUT/{MIGRATION_LIST}).")
+@version_option
+@date_option
+@scheme_option
+def gold_migrate_cmd(folder: Path, out: Path | None, listing: Path | None, version: str | None,
+                     date: str | None, scheme_path: Path | None) -> None:
+    """Bring a gold folder of an earlier scheme (1.0) to the current one (1.1): propose stance (denied on a
+    denial cue, else asserted) and certainty (hedged on a hedge, else certain), keep every value already
+    present, and list each claim whose new attributes need a person's decision."""
+    from annotation.gold.migrate import migrate
+    from annotation.gold.publish import preflight, publish
+    from annotation.gold.records import SPLITS, load_gold
+    from annotation.gold.release import bump, read_release
+    from annotation.io import write_atomic
+
+    scheme = load_scheme(scheme_path)
+    out = out or folder
+    listing = listing or out / MIGRATION_LIST
+    splits = {s: load_gold(folder, s) for s in SPLITS}
+    docs = [d for s in SPLITS for d in splits[s]]
+    before = records_scheme(docs, scheme, str(folder))
+    result = migrate(docs, scheme)
+    if not result.counts["migrated"]:
+        click.echo(f"{folder}: every record is of scheme {scheme.version} already; nothing written")
+        return
+    previous = read_release(folder)
+    if version is None and previous is not None and read_release(out) is None:
+        version = bump(previous.version, "minor")  # a new folder continues the release it came from
+    preflight(out, version, date)
+    migrated = iter(result.docs)
+    new_splits = {s: [next(migrated) for _ in splits[s]] for s in SPLITS}
+    published = publish(out, new_splits, scheme, provenance=_provenance(folder, before.version, scheme.version),
+                        version=version, date=date)
+    write_atomic(listing, "".join(json.dumps(x.to_dict(), ensure_ascii=False) + "\n" for x in result.listed))
+    click.echo(f"{out}: {result.summary()}; listed in {listing}; " + published.message())

@@ -56,11 +56,22 @@ def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple
     from eval.cli.agreement_tables import render
 
     left_out = tuple(exclude) + ((adjudicator,) if adjudicator else ())
-    report = agreement_report(load_records(records), scheme=load_scheme(scheme_path), claim_iou=claim_iou,
+    recs = load_records(records)
+    _warn_version(recs, load_scheme(scheme_path), records, "compared")
+    report = agreement_report(recs, scheme=load_scheme(scheme_path), claim_iou=claim_iou,
                               exclude=left_out, url=url or os.environ.get(URL_ENV))
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     render(report, fmt)
+
+
+def _warn_version(recs: Any, scheme: Any, records: Path, doing: str) -> None:
+    """Records of two scheme versions are an error naming the file; records of 1.0 a warning."""
+    from annotation.versions import not_covered, records_scheme
+
+    note = not_covered(scheme, records_scheme(recs, scheme, str(records)), doing)
+    if note is not None:
+        click.echo(f"warning: {records}: records {note}", err=True)
 
 
 def _provenance(result: Any, records: int, annotators: list[str], adjudicator: str | None) -> str:
@@ -122,6 +133,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     by_id = None
     if articles is not None:
         by_id = {a.id: a for a in read_articles(articles)}
+    _warn_version(recs, scheme, records, "adjudicated")
     result = adjudicate(recs, scheme, adjudicator=adjudicator, articles=by_id, articles_name=str(articles))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -67,8 +67,10 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         source = claims.get("source", {})
         table.add_row("source accuracy (matched claims)", "", "", _with_ci(source, "accuracy"),
                       f"{source.get('correct', 0)} / {source.get('total', 0)}")
-        for attr in ("claim_type", "attribution"):
-            node = claims.get(attr, {})
+        for attr in ("claim_type", "attribution", "stance", "certainty"):
+            if attr not in claims:  # stance and certainty: not scored on gold of scheme 1.0
+                continue
+            node = claims[attr]
             table.add_row(f"{attr} accuracy / macro F1", "", "",
                           f"{_with_ci(node, 'accuracy')} / {_with_ci(node, 'macro_f1')}",
                           f"{node.get('correct', 0)} / {node.get('total', 0)}")

@@ -21,8 +21,10 @@ Definitions (decisions where the spec was silent are marked *):
   :func:`eval.scoring.metrics.claim_attributes`): a boolean attribute (``check_worthy``) is scored
   as the F1 of the positive class (CheckThat!): gold true & predicted true = tp, gold false &
   predicted true = fp, gold true & predicted false or missing = fn. The others (``claim_type``,
-  ``attribution``): accuracy and macro-F1 from per-class counts; a missing predicted value is
-  wrong and counts for no predicted class*.
+  ``attribution``, and since scheme 1.1 ``stance`` and ``certainty``): accuracy and macro-F1 from
+  per-class counts; a missing predicted value is wrong and counts for no predicted class*. Gold of
+  scheme 1.0 has no stance or certainty: they are then not scored at all
+  (:func:`eval.scoring.metrics.gold_attributes`), and a gold claim without one is never judged on it.
 - **End to end**: a predicted claim is a true positive when it is matched and its source and
   all its attributes are right; fp = predicted - tp, fn = gold - tp.
 """
@@ -73,8 +75,10 @@ class ClaimJudge:
         return any(self.spans_match(pred.source, t) for t in targets)
 
     def attributes_right(self, gold: Claim, pred: Claim) -> dict[str, bool]:
+        """Each attribute judged on the pair; a later attribute (``stance``) the gold claim lacks is not judged."""
         return {a: getattr(pred, a, None) is not None and getattr(pred, a, None) == getattr(gold, a, None)
-                for a in self.attributes.names}
+                for a in self.attributes.names
+                if a not in self.attributes.later or getattr(gold, a, None) is not None}
 
     def end_to_end(self, gold: Claim, pred: Claim) -> bool:
         return self.source_right(gold, pred) and all(self.attributes_right(gold, pred).values())

@@ -32,10 +32,12 @@ at once (``headline.array_safe``): undefined values are then NaN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from annotation.scheme import Scheme, load_scheme
+from annotation.versions import UNNAMED
 
 SCHEMES = ("strict", "exact", "partial", "type")
 OUTCOMES = ("correct", "incorrect", "partial", "missed", "spurious")
@@ -54,6 +56,7 @@ class ClaimAttributes(NamedTuple):
 
     classes: tuple[str, ...]
     flags: tuple[str, ...]
+    later: tuple[str, ...] = ()  # attributes a scheme after 1.0.0 added: a gold claim without one is not judged on it
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -67,14 +70,34 @@ class ClaimAttributes(NamedTuple):
 
 def claim_attributes(scheme: Scheme | None = None) -> ClaimAttributes:
     """The claim attributes of ``scheme`` (default: :func:`annotation.scheme.load_scheme`)."""
-    attributes = (scheme or load_scheme()).attributes
+    scheme = scheme or load_scheme()
+    attributes = scheme.attributes
+    later = tuple(a for a in scheme.added_since(UNNAMED) if a in scheme.attribute_names)
 
     def order(name: str) -> tuple[int, int]:
         rank = RESULT_ORDER.index(name) if name in RESULT_ORDER else len(RESULT_ORDER)
         return rank, next(i for i, a in enumerate(attributes) if a.name == name)
 
     return ClaimAttributes(tuple(sorted((a.name for a in attributes if not a.is_boolean), key=order)),
-                           tuple(sorted((a.name for a in attributes if a.is_boolean), key=order)))
+                           tuple(sorted((a.name for a in attributes if a.is_boolean), key=order)), later)
+
+
+def gold_attributes(scheme: Scheme, claims: Iterable[Iterable[Any]]) -> tuple[ClaimAttributes, str | None]:
+    """The attributes to score on gold ``claims`` (the claims of each document) and a warning: an attribute
+    that a scheme after 1.0.0 added and that no gold claim has is not scored (gold of scheme 1.0 has no
+    ``stance`` or ``certainty``; they are not invented and do not count against a system)."""
+    later = scheme.added_since(UNNAMED)
+    present = {a for doc in claims for c in doc for a in later if getattr(c, a, None) is not None}
+    absent = [a for a in later if a not in present]
+    if not absent:
+        return claim_attributes(scheme), None
+    older = scheme.at(UNNAMED)
+    view = older if not present else replace(
+        scheme, attributes=tuple(a for a in scheme.attributes if a.name not in absent))
+    shown = " and ".join(absent)
+    if not present:
+        return claim_attributes(view), f"gold of scheme {older.version}: {shown} not scored"
+    return claim_attributes(view), f"no gold claim has {shown}: not scored"
 
 
 def _is_array(*values: Any) -> bool:

@@ -47,7 +47,8 @@ from eval.inputs.predictions import PredictionReader, Predictions
 from eval.scoring.claims import claim_counts, claim_errors
 from eval.scoring.config import ScoreConfig
 from eval.scoring.entities import Ent, document_counts, entity_errors
-from eval.scoring.metrics import ClaimAttributes, claim_attributes, headline_with, nest, summary, with_intervals
+from eval.scoring.metrics import (ClaimAttributes, claim_attributes, gold_attributes, headline_with, nest, summary,
+                                  with_intervals)
 from eval.scoring.result import (Alignment, ClaimsResult, EntityScheme, Summary, predictions_summary, versions,
                                  warnings_of)
 from eval.scoring.signature import Signature
@@ -196,12 +197,14 @@ def _intervals(per_document: PerDocument, config: ScoreConfig, attributes: Claim
 def _run(gold: Gold, preds: Predictions, config: ScoreConfig, scheme: Scheme, times: tuple[float, float],
          sources: dict[str, Any], label_map: LabelMap, release: str | None = None) -> ScoreRun:
     """Count, sum, bound and describe a read run (``times``: its start and when reading ended)."""
-    attributes = claim_attributes(scheme)
+    attributes, not_scored = gold_attributes(scheme, gold.claims)
     with gc_paused():
         per_document = _count(gold, preds, config, attributes)
     t_count = time.perf_counter()
     warnings, missing = warnings_of(gold.ids, preds, sources.get("predictions", "predictions"),
                                     (gold.duplicate_mentions, gold.duplicate_example))
+    if not_scored is not None:
+        warnings.insert(0, not_scored)
     flat = with_intervals(summary(per_document.totals(), attributes),
                           _intervals(per_document, config, attributes, warnings))
     t_done = time.perf_counter()

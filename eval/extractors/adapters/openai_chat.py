@@ -44,8 +44,9 @@ PROMPT_VERSION = "1"
 
 def answer_schema(scheme: Scheme) -> dict[str, Any]:
     """The JSON schema of the answer: entities and claims as strings."""
-    attrs = {a.name: a for a in scheme.attributes}
     span = {"type": ["string", "null"]}
+    attributes = {a.name: {"type": "boolean"} if a.is_boolean else {"type": "string", "enum": list(a.value_names)}
+                  for a in scheme.attributes}  # from scheme 1.1 also stance and certainty
     return {
         "type": "object", "additionalProperties": False, "required": ["entities", "claims"],
         "properties": {
@@ -54,12 +55,8 @@ def answer_schema(scheme: Scheme) -> dict[str, Any]:
                 "properties": {"text": {"type": "string"}, "label": {"type": "string", "enum": list(scheme.labels)}}}},
             "claims": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False,
-                "required": ["text", "source", "cue", "attribution", "claim_type", "check_worthy"],
-                "properties": {
-                    "text": {"type": "string"}, "source": span, "cue": span,
-                    "attribution": {"type": "string", "enum": list(attrs["attribution"].value_names)},
-                    "claim_type": {"type": "string", "enum": list(attrs["claim_type"].value_names)},
-                    "check_worthy": {"type": "boolean"}}}},
+                "required": ["text", "source", "cue", *attributes],
+                "properties": {"text": {"type": "string"}, "source": span, "cue": span, **attributes}}},
         },
     }
 
@@ -119,17 +116,21 @@ def prediction_from_answer(article_id: str, answer: Any, scheme: Scheme) -> Pred
         if not isinstance(item, dict) or not _text(item.get("text")):
             continue
         source, cue = _text(item.get("source")), _text(item.get("cue"))
-        worthy = item.get("check_worthy")
-        if isinstance(worthy, str):
-            worthy = {"true": True, "false": False}.get(worthy.strip().lower())
         claims.append(Claim(
             text=_text(item["text"]),
             source=Span(text=source) if source else None,
             cue=Span(text=cue) if cue else None,
-            attribution=item.get("attribution") if item.get("attribution") in attrs["attribution"] else None,
-            claim_type=item.get("claim_type") if item.get("claim_type") in attrs["claim_type"] else None,
-            check_worthy=worthy if isinstance(worthy, bool) else None))
+            **{a.name: _value(item.get(a.name), attrs[a.name], a.is_boolean) for a in scheme.attributes}))
     return Prediction(article_id, tuple(entities), tuple(claims))
+
+
+def _value(value: Any, allowed: set[str], boolean: bool) -> Any:
+    """An attribute value of the answer: a known value, a boolean (also written "true" / "false"), else None."""
+    if boolean:
+        if isinstance(value, str):
+            value = {"true": True, "false": False}.get(value.strip().lower())
+        return value if isinstance(value, bool) else None
+    return value if isinstance(value, str) and value in allowed else None
 
 
 def default_cache_dir() -> Path:
