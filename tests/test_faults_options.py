@@ -55,6 +55,13 @@ OPTION_CASES = [
     ("wrong_exit-export-project-empty", ["export", ARTICLES, "--project", ""], "--project"),
     ("wrong_exit-import-timeout-nan", ["import", "x.json", "--out", "r", "--timeout", "nan"], "--timeout"),
     ("wrong_exit-studio-start-timeout-inf", ["studio", "--start-timeout", "inf"], "--start-timeout"),
+    ("wrong_exit-extract-jobs-negative", ["extract", ARTICLES, "-e", "baseline", "--out", "x", "-j", "-3"], "--jobs"),
+    ("wrong_exit-extract-extractor-empty", ["extract", ARTICLES, "-e", "", "--out", "x"], "--extractor"),
+    ("wrong_exit-extract-connect-timeout-nan",
+     ["extract", ARTICLES, "-e", "baseline", "--out", "x", "--connect-timeout", "nan"], "--connect-timeout"),
+    ("wrong_exit-extract-worker-cpus-nan",
+     ["extract", ARTICLES, "-e", "baseline", "--out", "x", "--worker-cpus", "nan"], "--worker-cpus"),
+    ("wrong_exit-review-push-timeout-nan", ["review", "push", GOLD, "--timeout", "nan"], "--timeout"),
     ("misleading-bench-timeout-nan", ["bench", "--timeout", "nan"], "--timeout"),
 ]
 
