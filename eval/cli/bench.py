@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from eval.cli.options import FRACTION, JOBS, RESAMPLES, SECONDS, SEED, SPLIT, TEXT
-
 from annotation.errors import KhabarError
+from eval.cli.options import FRACTION, JOBS, RESAMPLES, SECONDS, SEED, SPLIT, TEXT
 from eval.extractors.base import DEFAULT_BATCH_SIZE
 from eval.extractors.bench import DEFAULT_EXTRACTOR, DEFAULT_SPLIT
 from eval.extractors.runner import DEFAULT_JOBS

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eval.cli.options import SEED, FiniteRange
-
 from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS
 
 if TYPE_CHECKING:

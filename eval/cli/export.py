@@ -11,11 +11,10 @@ from typing import Any
 
 import click
 
-from eval.cli.options import TEXT, FiniteRange
-
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import DEFAULT_BATCH, DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.model import Article
+from eval.cli.options import TEXT, FiniteRange
 
 
 def pre_annotations(articles: Sequence[Article], spec: str) -> tuple[dict[str, dict[str, Any]], list[str]]:

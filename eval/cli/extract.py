@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from eval.cli.options import JOBS, SECONDS, TEXT, FiniteRange
-
 from eval.extract.plan import DEFAULT_SHARD_SIZE
 from eval.extractors.base import DEFAULT_BATCH_SIZE
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from eval.cli.options import SEED
-
 from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
 from annotation.versions import not_covered, records_scheme
+from eval.cli.options import SEED
 
 IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eval.cli.options import FRACTION, TEXT
-
 from annotation.ingest.cleaning import MAX_REPEATED_WORDS, OUTLET_MIN_ARTICLES, OUTLET_MIN_SHARE
 from annotation.ingest.dedup import NEAR_DUPLICATE_THRESHOLD
 from annotation.errors import KhabarError
 from annotation.ingest.rawfiles import DEFAULT_TEXT_FIELD, RAW_SUFFIXES, RawInput
+from eval.cli.options import FRACTION, TEXT
 
 if TYPE_CHECKING:
     from annotation.ingest.pipeline import IngestReport

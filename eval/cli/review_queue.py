@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from eval.cli.options import FiniteRange
-
 from annotation.labelstudio.client import DEFAULT_BATCH, DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.scheme import load_scheme
+from eval.cli.options import FiniteRange
 
 
 @click.group("review")

@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from eval.cli.options import OPEN_FRACTION, RESAMPLES, SEED, SPLIT, TEXT, FiniteRange
-
 from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
 

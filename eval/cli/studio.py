@@ -8,11 +8,10 @@ from typing import Any
 
 import click
 
-from eval.cli.options import TEXT, FiniteRange
-
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_START_TIMEOUT
+from eval.cli.options import TEXT, FiniteRange
 
 
 @click.command("studio")
