@@ -108,6 +108,18 @@ def test_good_records_still_pass(khabar, tmp_path):
     assert_clean(khabar("adjudicate", records, "--out", tmp_path / "gold"), 0)
 
 
+def test_agreement_links_never_carry_a_password(khabar, tmp_path):
+    """unsafe: a --url with user:password@ went into every task link as it was."""
+    def with_project(records: list[dict[str, Any]]) -> None:
+        for record in records:
+            record["annotation"]["project"] = 7
+        records[1]["entities"] = records[1]["entities"][1:]  # a disagreement, so that a task link is printed
+    records = _records(tmp_path / "records.jsonl", with_project)
+    output = assert_clean(khabar("agreement", records, "--url", "http://lead:s3cret-pw@ls.example:8080",
+                                 "--format", "tsv"), 0, "http://lead:***@ls.example:8080/projects/7/data?task=1")
+    assert "s3cret-pw" not in output
+
+
 # --- compare --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import click
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import URL_ENV
 from annotation.review.units import CLAIM_IOU
+from annotation.redact import redact
 from annotation.scheme import load_scheme
 from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
@@ -59,7 +60,8 @@ def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple
     recs = load_records(records)
     _warn_version(recs, load_scheme(scheme_path), records, "compared")
     report = agreement_report(recs, scheme=load_scheme(scheme_path), claim_iou=claim_iou,
-                              exclude=left_out, url=url or os.environ.get(URL_ENV))
+                              exclude=left_out,  # the task links never carry a password
+                              url=redact(url or os.environ.get(URL_ENV) or "") or None)
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     render(report, fmt)
