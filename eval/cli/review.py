@@ -10,8 +10,8 @@ import click
 
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import URL_ENV
-from annotation.review.units import CLAIM_IOU
 from annotation.redact import redact
+from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
 from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
