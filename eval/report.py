@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.io import dumps, write_atomic
+from eval.html import Highlight, anchor, highlight_html, page_start
 
 CONTEXT_CHARS = 60  # characters of article text on each side of an error in errors.jsonl and the tables
 HIGHLIGHT_KINDS = ("missed", "spurious", "boundary", "label", "mismatch")
@@ -42,16 +43,6 @@ LEGEND = {
 }
 CHART_SCHEME = "strict"
 _SEVERITY = {"missed": 0, "spurious": 1, "boundary": 2, "boundary+label": 2, "label": 3, "mismatch": 4}
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """A stretch of the article to mark: offsets, the CSS classes and a tooltip."""
-
-    start: int
-    end: int
-    classes: tuple[str, ...]
-    title: str
 
 
 # --------------------------------------------------------------------------- error records
@@ -144,24 +135,6 @@ def highlights(items: Sequence[Mapping[str, Any]]) -> list[Highlight]:
     return out
 
 
-def highlight_html(text: str, marks: Sequence[Highlight]) -> str:
-    """The escaped text with ``<mark>`` elements; overlapping marks are split at every boundary."""
-    n = len(text)
-    marks = [m for m in marks if 0 <= m.start < m.end <= n]
-    cuts = sorted({0, n, *(m.start for m in marks), *(m.end for m in marks)})
-    parts = []
-    for left, right in zip(cuts, cuts[1:]):
-        piece = html.escape(text[left:right])
-        covering = [m for m in marks if m.start <= left and right <= m.end]
-        if not covering:
-            parts.append(piece)
-            continue
-        classes = sorted({c for m in covering for c in m.classes})
-        title = "\n".join(dict.fromkeys(m.title for m in covering))
-        parts.append(f'<mark class="{html.escape(" ".join(classes))}" title="{html.escape(title)}">{piece}</mark>')
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------- chart
 
 def label_chart(per_label: Mapping[str, Mapping[str, Any]], *, title: str = "F1 per label") -> str:
@@ -191,17 +164,9 @@ def label_chart(per_label: Mapping[str, Mapping[str, Any]], *, title: str = "F1 
 # --------------------------------------------------------------------------- page
 
 _CSS = """
-body { font-family: "Noto Naskh Arabic", "Noto Sans Arabic", "Noto Sans", serif; margin: 2em; line-height: 1.7;
-       color: #222; background: #fff; }
-h1, h2 { font-weight: 600; }
-.ltr { direction: ltr; unicode-bidi: isolate; text-align: left; font-family: "Noto Sans Mono", monospace;
-       font-size: 0.85em; }
 .summary td, .summary th, table.errors td, table.errors th { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd;
        vertical-align: top; text-align: start; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
 .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.6em 1.4em; }
-.article { white-space: pre-wrap; border: 1px solid #ccc; padding: 0.8em 1em; background: #fcfcfc; font-size: 1.1em; }
-mark { background: none; color: inherit; padding: 0 1px; border-radius: 2px; }
 mark.missed { background: #ffc9c9; }
 mark.spurious { background: #ffe3a3; }
 mark.missed.spurious { background: linear-gradient(#ffc9c9 50%, #ffe3a3 50%); }
@@ -272,12 +237,7 @@ def render_html(errors: Mapping[str, Sequence[Mapping[str, Any]]], texts: Mappin
     """The self-contained report page (see the module docstring)."""
     counts = Counter(f"{e.get('what')} {e.get('kind')}" for items in errors.values() for e in items)
     per_label = result.get("entities", {}).get(CHART_SCHEME, {}).get("per_label", {})
-    out = ['<!DOCTYPE html>', '<html dir="rtl" lang="ar">', '<head>', '<meta charset="utf-8">',
-           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-           "img-src data:\">",
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f'<title>{html.escape(title)}</title>', f'<style>{_CSS}</style>', '</head>', '<body>',
-           f'<h1>{html.escape(title)}</h1>']
+    out = page_start(title, _CSS)
     signature = result.get("signature")
     if signature:
         out.append(f'<p>signature: <code class="ltr" dir="ltr">{html.escape(str(signature))}</code></p>')
@@ -297,12 +257,12 @@ def render_html(errors: Mapping[str, Sequence[Mapping[str, Any]]], texts: Mappin
         out.append(label_chart(per_label, title=f"F1 per label ({CHART_SCHEME})"))
     ordered = sorted(errors, key=lambda d: (-len(errors[d]), d))
     out.append(f'<h2>Documents with errors ({len(ordered)})</h2><p class="docs">')
-    out += [f'<a href="#{html.escape(_anchor(d))}"><bdi>{html.escape(d)}</bdi> ({len(errors[d])})</a>' for d in ordered]
+    out += [f'<a href="#{html.escape(anchor(d))}"><bdi>{html.escape(d)}</bdi> ({len(errors[d])})</a>' for d in ordered]
     out.append('</p>')
     for doc_id in ordered:
         items = sorted(errors[doc_id], key=lambda e: (_SEVERITY.get(e.get("kind", ""), 9), str(e.get("what"))))
         text = texts.get(doc_id, "")
-        out.append(f'<section class="doc" id="{html.escape(_anchor(doc_id))}">')
+        out.append(f'<section class="doc" id="{html.escape(anchor(doc_id))}">')
         out.append(f'<h2><bdi>{html.escape(doc_id)}</bdi></h2>')
         out.append(f'<div class="article">{highlight_html(text, highlights(items))}</div>')
         out.append('<table class="errors"><tr><th>what</th><th>error</th><th>gold</th><th>predicted</th>'
@@ -311,12 +271,6 @@ def render_html(errors: Mapping[str, Sequence[Mapping[str, Any]]], texts: Mappin
         out.append('</table></section>')
     out += ['</body>', '</html>', '']
     return "\n".join(out)
-
-
-def _anchor(doc_id: str) -> str:
-    """A fragment id for a document, one per id (``a/b`` and ``a_b`` differ): letters, digits and ``-``
-    as they are, any other character as ``_<hex>_``."""
-    return "doc-" + "".join(c if c.isalnum() or c == "-" else f"_{ord(c):x}_" for c in doc_id)
 
 
 # --------------------------------------------------------------------------- files

@@ -408,3 +408,32 @@ def test_excluded_annotators_and_review_decisions_are_left_out(khabar, tmp_path:
     path = _write(tmp_path, records)
     result = khabar("agreement", path, "--adjudicator", "b@x.org", "--format", "json")
     assert json.loads(result.stdout)["annotators"] == ["a@x.org", "c@x.org"]
+
+
+# A hand-made table: three annotators, one attribute, four units. a and b always agree, c differs on two.
+# All three: o_xx = o_yy = 4, o_xy = o_yx = 2, n = 12, n_x = n_y = 6: alpha = 1 - 11 * 4 / 72 = 7/18.
+# Without c: a and b agree on every unit: alpha = 1. Without a (or b): two of four units differ,
+# o_xy = o_yx = 2, n = 8, n_x = n_y = 4: alpha = 1 - 7 * 4 / 32 = 1/8.
+HAND_UNITS = [{"a": "x", "b": "x", "c": "y"}, {"a": "y", "b": "y", "c": "y"},
+              {"a": "x", "b": "x", "c": "x"}, {"a": "y", "b": "y", "c": "x"}]
+
+
+def test_alpha_without_each_annotator_on_a_hand_made_table() -> None:
+    from annotation.review.reliability import alpha_without
+
+    assert krippendorff_alpha_nominal([list(u.values()) for u in HAND_UNITS]) == pytest.approx(7 / 18)
+    assert alpha_without(HAND_UNITS, ["a", "b", "c"]) == {"a": pytest.approx(1 / 8), "b": pytest.approx(1 / 8),
+                                                          "c": pytest.approx(1.0)}
+
+
+def test_alpha_without_each_annotator_in_the_report() -> None:
+    report = agreement_report(_three_annotators())
+    per = report["per_annotator"]
+    # claim_type units (see test_alpha_with_three_annotators_matches_nltk) with b left out: a and c only
+    without_b = [["prediction", "prediction"], ["prediction", "prediction"], ["prediction", "opinion"],
+                 ["prediction"]]
+    assert per["b@x.org"]["alpha_without"]["claim_type"] == pytest.approx(krippendorff_alpha_nominal(without_b))
+    assert per["b@x.org"]["alpha_without"]["claim_type"] == pytest.approx(0.0)   # 1 - 5 * 2 / 10
+    assert set(per["a@x.org"]["alpha_without"]) == {"attribution", "claim_type", "check_worthy"}
+    two = agreement_report(_three_annotators()[:2])
+    assert all(p["alpha_without"] is None for p in two["per_annotator"].values())

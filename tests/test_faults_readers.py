@@ -262,7 +262,7 @@ def test_gold_build_keeps_the_gold_when_the_sources_are_wrong(khabar, tmp_path, 
 # --- misleading: report anchors --------------------------------------------------------------------
 
 def test_report_anchors_are_one_per_id():
-    from eval.report import _anchor
+    from eval.html import anchor as _anchor
 
     ids = ["a/b", "a_b", "a b", "a.b", "a-b", "ab", "a__b", "a_2f_b", "بوتين/1", "بوتين_1"]
     anchors = [_anchor(i) for i in ids]

@@ -223,6 +223,14 @@ def test_agreement_of_the_three_annotators(team, imported, label_studio, tmp_pat
 REVIEW = "khabar team test review"
 
 
+def relabelled(item: dict[str, Any], text: str, label: str) -> dict[str, Any]:
+    """A result item with the entity label of the region covering ``text`` changed."""
+    value = item.get("value") or {}
+    if item.get("type") != "labels" or value.get("text") != text:
+        return item
+    return {**item, "value": {**value, "labels": [label]}}
+
+
 def test_a_disagreement_is_settled_through_the_review_project(team, imported, tmp_path):
     records = imported["out"]
     refused = run("adjudicate", records, "--out", tmp_path / "gold")
@@ -238,10 +246,11 @@ def test_a_disagreement_is_settled_through_the_review_project(team, imported, tm
     assert versions == [*ANNOTATORS, "majority"]
     assert "claim_type: " + "; ".join(f"{a} {v}" for a, v in zip(ANNOTATORS, ("prediction", "opinion", "commitment"))) \
         in task.data["disputes"]
-    # the adjudicator takes the first annotator's version and submits it
+    # the adjudicator takes the first annotator's version, relabels بيونج يانج (the majority: GPE) and submits
     first = next(p if isinstance(p, dict) else p.model_dump() for p in task.predictions
                  if (p if isinstance(p, dict) else p.model_dump())["model_version"] == ANNOTATORS[0])
-    sdk.annotations.create(id=task.id, result=first["result"], lead_time=20.0)
+    submitted = [relabelled(item, "بيونج يانج", "LOC") for item in first["result"]]
+    sdk.annotations.create(id=task.id, result=submitted, lead_time=20.0)
     again = run("review", "push", records, "--project", REVIEW, env=team["env"])
     assert "0 task(s) added, 1 already there" in again.output
     result = run("import", "--project", REVIEW, "--out", records, env=team["env"])
@@ -249,12 +258,17 @@ def test_a_disagreement_is_settled_through_the_review_project(team, imported, tm
     lines = (records / "records.jsonl").read_text(encoding="utf-8").splitlines()
     decisions = [json.loads(line) for line in lines if '"review": true' in line]
     assert len(decisions) == 1 and decisions[0]["id"] == "k" and len(lines) == 10
+    draft = decisions[0]["annotation"]["draft"]   # the majority proposal the task was made from
+    assert sorted((m["text"], m["label"]) for m in draft["entities"]) == [
+        ("بوتين", "PERS"), ("بيونج يانج", "GPE"), ("ديمتري بيسكوف", "PERS")] and draft["claims"] == []
     gold = tmp_path / "gold"
     written = run("adjudicate", records, "--out", gold, "--seed", "1")
     assert written.exit_code == 0, written.output
     docs = {json.loads(line)["id"]: json.loads(line) for f in gold.glob("*.jsonl") if f.name != "unresolved.jsonl"
             for line in f.read_text(encoding="utf-8").splitlines()}
     assert docs["k"]["annotation"]["rule"] == "review" and docs["k"]["claims"][0]["claim_type"] == "prediction"
+    assert {m["text"]: m["label"] for m in docs["k"]["entities"]}["بيونج يانج"] == "LOC"   # the adjudicator's
+    assert "review decisions: 2 unit(s) decided by the adjudicator, 2 left as drafted" in written.output
     assert {docs[k]["annotation"]["rule"] for k in ("p", "s")} == {"majority"}
     assert [m["label"] for m in docs["s"]["entities"]] == ["ORG"]
 
@@ -271,3 +285,34 @@ def test_an_annotation_deleted_in_label_studio_disappears_from_the_records(team,
     left = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     before = (imported["out"] / "records.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(left) == len(before) - 1 and gone["annotation"]["annotation_id"] not in {r["annotation"]["annotation_id"] for r in left}
+
+
+def test_units_the_adjudicator_left_as_drafted_follow_the_annotators_corrections(team, imported, label_studio,
+                                                                                  tmp_path):
+    """After the review: two annotators relabel بوتين (PERS -> ORG) in Label Studio. The adjudicator left
+    بوتين as drafted, so the majority of the records as they are now decides it; the units the
+    adjudicator changed (the claim they added, بيونج يانج relabelled) stay theirs."""
+    import shutil
+
+    import httpx
+
+    out = tmp_path / "records"
+    shutil.copytree(imported["out"], out)   # with the review decision of the test above
+    for email in ANNOTATORS[:2]:
+        token = log_in(label_studio.url, email, f"pw-{email.split('@')[0]}-0123")
+        mine = next(r for r in imported["records"] if r["id"] == "k" and r["annotation"]["annotator"] == email)
+        result = [relabelled(item, "بوتين", "ORG") for item in WORK[email]["k"]]
+        answer = httpx.patch(f"{label_studio.url}/api/annotations/{mine['annotation']['annotation_id']}/",
+                             json={"result": result}, headers={"Authorization": f"Token {token}"}, timeout=60)
+        assert answer.status_code == 200, answer.text
+    again = run("import", "--project", PROJECT, "--out", out, env=team["env"])
+    assert "2 updated" in again.output, again.output
+    gold = tmp_path / "gold"
+    written = run("adjudicate", out, "--out", gold, "--allow-unresolved")
+    assert written.exit_code == 0, written.output
+    docs = {json.loads(line)["id"]: json.loads(line) for f in gold.glob("*.jsonl") if f.name != "unresolved.jsonl"
+            for line in f.read_text(encoding="utf-8").splitlines()}
+    assert docs["k"]["annotation"]["rule"] == "review"
+    assert {m["text"]: m["label"] for m in docs["k"]["entities"]} == {
+        "ديمتري بيسكوف": "PERS", "بوتين": "ORG", "بيونج يانج": "LOC"}
+    assert [c["claim_type"] for c in docs["k"]["claims"]] == ["prediction"]

@@ -35,10 +35,15 @@ RELEASE_FIELDS: dict[str, Any] = {"version": "string", "date": "string", "finger
                                   "agreement": [{"measure": "string", "value": "float64"}]}
 
 
-def card_fields(scheme: Scheme) -> dict[str, Any]:
-    """The features the card declares: the gold fields of the release's scheme, and the release each record carries."""
+def card_fields(scheme: Scheme, release: Release) -> dict[str, Any]:
+    """The features a release's card declares: the gold fields of its scheme and the release each record
+    carries; ``annotation.pre_annotation`` only when its annotators started from a model's predictions (a
+    card of a gold set made without keeps the features it had)."""
     fields = gold_fields(scheme)
-    return {**fields, "annotation": {**fields["annotation"], "release": RELEASE_FIELDS}}
+    annotation = {**fields["annotation"], "release": RELEASE_FIELDS}
+    if not release.pre_annotation:
+        del annotation["pre_annotation"]
+    return {**fields, "annotation": annotation}
 
 
 def statistics(docs: Sequence[Annotated], scheme: Scheme) -> dict[str, Any]:
@@ -115,7 +120,9 @@ def _table(counts: dict[str, Any], head: str = "value | count") -> str:
     return f"| {head} |\n|---|---|\n{rows}\n"
 
 
-def _header(release: Release, scheme: Scheme) -> dict[str, Any]:
+def _header(release: Release, scheme: Scheme, splits: dict[str, list[Annotated]]) -> dict[str, Any]:
+    """The YAML header; ``data_files`` lists the splits that have articles (``datasets`` refuses an empty one)."""
+    declared = [s for s in SPLITS if splits[s]] or list(SPLITS)
     return {
         "language": ["ar"],
         "pretty_name": "khabar gold: entities and claims in Arabic news",
@@ -123,8 +130,8 @@ def _header(release: Release, scheme: Scheme) -> dict[str, Any]:
         "configs": [{"config_name": "default", "version": release.version,
                      "description": f"khabar gold {release.version}, split files sha256 {release.content} "
                                     "(part of the datasets cache key: a new content is never served stale)",
-                     "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in SPLITS]}],
-        "dataset_info": {"features": features_yaml(card_fields(scheme))},
+                     "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in declared]}],
+        "dataset_info": {"features": features_yaml(card_fields(scheme, release))},
         "khabar": release.header(),
     }
 
@@ -138,6 +145,11 @@ def _release_section(release: Release) -> str:
             f"adjudicated: {'yes' if release.adjudicated else 'no'}. Every record carries the release under "
             "`annotation.release`. Versions are MAJOR.MINOR.PATCH: major when the scheme changes "
             "incompatibly, minor when articles are added or removed, patch for corrections.\n")
+    if release.pre_annotation:
+        models = ", ".join(f"`{markdown_text(m)}`" for m in release.pre_annotation)
+        text += (f"\nPre-annotated: the annotators started from the predictions of {models} (each record names it "
+                 "under `annotation.pre_annotation`): scoring that model against this gold set flatters it, and "
+                 "`khabar score` and `khabar bench` warn when they do.\n")
     if release.agreement:
         text += "\n### Agreement\n\n" + _table(release.agreement, "measure | value")
     return text
@@ -159,12 +171,19 @@ def _attribute_names(scheme: Scheme) -> str:
     return ", ".join(_SHOWN.get(a.name, a.en.lower()) for a in scheme.attributes)
 
 
+def _split_note(splits: dict[str, list[Annotated]]) -> str:
+    filled = [s for s in SPLITS if splits[s]]
+    if len(filled) == 1 and len(SPLITS) > 1:
+        return f"\nEvery article is in `{filled[0]}` (not split: `khabar adjudicate --split {filled[0]}`).\n"
+    return "\nArticles are split by story group (near-duplicate stories stay together), seeded.\n"
+
+
 def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenance: str, release: Release,
                  folder: str) -> str:
     """The card of a release written to ``folder`` (as the loading snippet names it)."""
     stats = statistics([d for s in SPLITS for d in splits[s]], scheme)
     parts = [
-        "---\n" + yaml.safe_dump(_header(release, scheme), allow_unicode=True, sort_keys=False) + "---\n",
+        "---\n" + yaml.safe_dump(_header(release, scheme, splits), allow_unicode=True, sort_keys=False) + "---\n",
         f"# khabar gold set {release.version}\n",
         "Arabic news articles annotated with entity mentions (with coreference clusters) and claims "
         f"(content, source, cue, intermediate sources, {_attribute_names(scheme)}), "
@@ -174,7 +193,7 @@ def dataset_card(splits: dict[str, list[Annotated]], scheme: Scheme, *, provenan
         _release_section(release),
         f"## Provenance\n\n{provenance}\n",
         "## Splits\n\n" + "".join(f"- `{s}`: {len(splits[s])} articles\n" for s in SPLITS)
-        + "\nArticles are split by story group (near-duplicate stories stay together), seeded.\n",
+        + _split_note(splits),
         f"## Statistics\n\nArticles: {stats['articles']}; mentions: {stats['mentions']}; "
         f"entity clusters: {stats['clusters']}; claims: {stats['claims']} "
         f"({stats['claims_with_source']} with a source, {stats['claims_with_via']} with an intermediate source).\n",

@@ -38,6 +38,21 @@ def split_by_group(docs: Sequence[Annotated], *, test_fraction: float = DEFAULT_
     return out
 
 
+SPLIT_CHOICES = ("auto", "all", "dev", "test")
+
+
+def assign_splits(docs: Sequence[Annotated], how: str = "auto", *, seed: int = DEFAULT_SPLIT_SEED
+                  ) -> dict[str, list[Annotated]]:
+    """The gold splits: ``auto`` by story group (:func:`split_by_group`); ``dev`` or ``test``: every article
+    in that split (the other one empty); ``all``: every article in ``test``, the split ``khabar bench`` scores."""
+    if how == "auto":
+        return split_by_group(docs, seed=seed)
+    if how not in SPLIT_CHOICES:
+        raise ValueError(f"unknown split {how!r}: one of {', '.join(SPLIT_CHOICES)}")
+    target = "dev" if how == "dev" else "test"
+    return {s: sorted(docs, key=lambda d: d.id) if s == target else [] for s in SPLITS}
+
+
 def write_gold_folder(folder: Path, splits: dict[str, list[Annotated]], scheme: Scheme, *,
                       provenance: str, **release: Any) -> Any:
     """Write a gold release to ``folder``: :func:`annotation.gold.publish.publish` (split files, card)."""

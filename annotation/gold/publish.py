@@ -16,7 +16,7 @@ from annotation.gold.card import folder_content_hash, write_gold_files
 from annotation.gold.records import SPLITS, fingerprint, load_gold
 from annotation.gold.diff import GoldSide, describe, diff_gold
 from annotation.gold.release import (CARD_NAME, Release, choose_date, choose_version, docs_version,
-                                     read_release, scheme_fields)
+                                     pre_annotation_models, read_release, scheme_fields)
 from annotation.model import Annotated
 from annotation.scheme import Scheme
 from annotation.spans import Problem
@@ -101,7 +101,8 @@ def publish(folder: Path, splits: dict[str, list[Annotated]], scheme: Scheme, *,
         fingerprint=new_fingerprint,
         annotators=tuple(sorted({str(a) for d in docs for a in d.annotation.get("annotators") or ()})),
         adjudicated=bool(docs) and all(d.annotation.get("adjudicated") for d in docs),
-        agreement=agreement, fields=scheme_fields(scheme), notes=_notes(previous, chosen, day, diff))
+        agreement=agreement, fields=scheme_fields(scheme), notes=_notes(previous, chosen, day, diff),
+        pre_annotation=pre_annotation_models(d.annotation for d in docs))
     release = write_gold_files(folder, splits, scheme, provenance=provenance, release=release)
     return Published(release, previous, reason, diff)
 

@@ -52,7 +52,8 @@ def gold_fields(scheme: Scheme | None = None) -> dict[str, Any]:
         "url": "string", "published": "string", "lang": "string",
         "entities": [{"id": "string", **_SPAN, "label": "string", "entity": "string"}],
         "claims": [{"id": "string", **_SPAN, "source": _SOURCE, "cue": _SPAN, "via": [_SOURCE], **attributes}],
-        "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string"},
+        "annotation": {"annotators": ("string",), "adjudicated": "bool", "scheme": "string", "rule": "string",
+                       "pre_annotation": "string"},
     }
 
 
@@ -180,13 +181,18 @@ def table_fingerprint(table: pa.Table) -> str:
 
 
 def _absent_later_attributes(table: pa.Table) -> frozenset[str]:
-    """The claim attributes added after scheme 1.0.0 that no claim of ``table`` has (left out of the fingerprint)."""
+    """Fields added after gold sets were first fingerprinted that are null throughout ``table``, left out of
+    the fingerprint so that such a gold set hashes as before: the claim attributes added after scheme 1.0.0
+    that no claim has, and ``annotation.pre_annotation`` when no annotator started from a model."""
     import pyarrow.compute as pc
 
     claims = pc.list_flatten(table["claims"])
     later = load_scheme().added_since(UNNAMED)
-    return frozenset(f"claims[].{name}" for name in later
-                     if claims.null_count == len(claims) or pc.struct_field(claims, name).null_count == len(claims))
+    absent = {f"claims[].{name}" for name in later
+              if claims.null_count == len(claims) or pc.struct_field(claims, name).null_count == len(claims)}
+    if pc.struct_field(table["annotation"], "pre_annotation").null_count == len(table):
+        absent.add("annotation.pre_annotation")
+    return frozenset(absent)
 
 
 def fingerprint(docs: Iterable[Annotated], *, batch: int = RECORD_BATCH) -> str:

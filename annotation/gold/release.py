@@ -73,6 +73,13 @@ def agreement_figures(report: dict[str, Any]) -> dict[str, float] | None:
     return {name: round(float(value), 4) for name, value in figures.items() if value is not None} or None
 
 
+def pre_annotation_models(annotations: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    """The models (``name@version``) annotations say their annotators started from (``pre_annotation``,
+    several joined by ", "), sorted."""
+    return tuple(sorted({model.strip() for a in annotations for model in str(a.get("pre_annotation") or "").split(",")
+                         if model.strip()}))
+
+
 @dataclass(frozen=True)
 class Release:
     """One release of a gold folder, as its card records it."""
@@ -89,6 +96,7 @@ class Release:
     content: str = ""  # sha256 of the split files (:func:`annotation.gold.card.content_hash`)
     fields: dict[str, Any] | None = None  # :func:`scheme_fields`
     notes: tuple[dict[str, str], ...] = field(default=())  # newest first: version, date, since, summary
+    pre_annotation: tuple[str, ...] = ()  # the models (name@version) annotators started from
 
     def header(self) -> dict[str, Any]:
         """The card's ``khabar`` YAML block."""
@@ -96,7 +104,8 @@ class Release:
                 "scheme_version": self.scheme_version, "scheme_fingerprint": self.scheme_fingerprint,
                 "fingerprint": self.fingerprint, "content": self.content, "annotators": list(self.annotators),
                 "adjudicated": self.adjudicated, "agreement": self.agreement, "scheme_fields": self.fields,
-                "release_notes": [dict(n) for n in self.notes]}
+                "release_notes": [dict(n) for n in self.notes],
+                **({"pre_annotation": list(self.pre_annotation)} if self.pre_annotation else {})}
 
     def record(self) -> dict[str, Any]:
         """What every record carries under ``annotation.release`` (scheme and annotators are beside it)."""
@@ -124,7 +133,8 @@ class Release:
                    annotators=tuple(str(a) for a in block.get("annotators") or ()),
                    adjudicated=bool(block.get("adjudicated")), agreement=agreement,
                    content=str(block.get("content", "")), fields=block.get("scheme_fields"),
-                   notes=tuple({str(k): str(v) for k, v in n.items()} for n in notes))
+                   notes=tuple({str(k): str(v) for k, v in n.items()} for n in notes),
+                   pre_annotation=tuple(str(m) for m in block.get("pre_annotation") or ()))
 
 
 def read_card_header(folder: Path) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ RELATIONS = "relations"       # pseudo control name of the relation labels (rela
 CLAIM, SOURCE, CUE = "CLAIM", "SOURCE", "CUE"
 ROLE_SOURCE, ROLE_CUE, ROLE_VIA, ROLE_SAME = "source", "cue", "via", "same"   # relation labels
 REVIEW_TEXT = "disputes"      # the task data field (and Text object) of a review task: disputed units in words
+REVIEW_DRAFT = "majority"     # model_version of a review task's majority proposal (the adjudicator's draft)
 ROOT_STYLE = "direction: rtl; text-align: right;"
 
 Vocabulary = dict[str, frozenset[str]]

@@ -21,14 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.io import dumps, folder_lock, iter_json_lines, lone_surrogate, open_input, write_atomic
 from annotation.labelstudio.annotations import annotation_to_record, annotator_of, place, region_of, task_article
-from annotation.labelstudio.config import RELATIONS, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
+from annotation.labelstudio.config import RELATIONS, REVIEW_DRAFT, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, Article
 from annotation.review.records import load_records
 from annotation.scheme import Scheme, load_scheme
@@ -240,7 +240,9 @@ def _task_facts(task: JSON, annotation: JSON) -> JSON:
     shows as the draft), and whether it is a decision of the review project (``khabar review push``)."""
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
     if REVIEW_TEXT in data:
-        return {"review": True}
+        drafts = [p for p in task.get("predictions") or [] if isinstance(p, dict)
+                  and p.get("model_version") == REVIEW_DRAFT and isinstance(p.get("result"), list)]
+        return {"review": True, **({"draft_result": drafts[-1]["result"]} if drafts else {})}
     own = annotation.get("prediction")
     if isinstance(own, dict) and own.get("model_version"):
         return {"pre_annotation": str(own["model_version"])}
@@ -326,10 +328,24 @@ class _Import:
             self.new_entries.append(_entry(task, annotation, article.id, whole))
             return
         self.new_entries += [_entry(task, annotation, article.id, p) for p in problems]
+        if annotation.get("draft_result") is not None:
+            record = self.with_draft(article, annotation, record)
         self.report.repairs += [f"task {key[0]} annotation {key[1]} region {r}" for r in repairs]
         self.report.updated += updated
         self.report.added += not updated
         self.records[key] = record
+
+    def with_draft(self, article: Article, annotation: JSON, record: Annotated) -> Annotated:
+        """A review decision with the majority draft its task was made from (``annotation.draft``: its
+        mentions and claims), so that adjudication can tell the units the adjudicator changed."""
+        try:
+            draft, _, _ = annotation_to_record(article, {**annotation, "result": annotation["draft_result"]},
+                                               self.scheme)
+        except KhabarError:
+            return record   # an unreadable draft: the decision is taken as a whole
+        parts = draft.to_dict()
+        return replace(record, annotation={**record.annotation,
+                                           "draft": {"entities": parts["entities"], "claims": parts["claims"]}})
 
     def drop_deleted(self, tasks: list[JSON]) -> None:
         """Records of annotations the export of their project no longer has were deleted in Label Studio:

@@ -3,9 +3,10 @@
 Per article (task), the first rule that applies decides:
 
 0. ``review``: the adjudicator's decision from the review project (``khabar review push``, then
-   ``khabar import`` of that project: records with ``annotation.review``), the latest one. It was
-   made from the majority proposal, so the units the adjudicator did not touch are the majority's,
-   and the ones they settled are theirs.
+   ``khabar import`` of that project: records with ``annotation.review``), the latest one, taken
+   unit by unit (:mod:`annotation.review.decisions`): compared with the majority draft the review
+   task was made from, the units the adjudicator changed are theirs, and the ones they left as
+   drafted keep the majority rule over the records as they are now.
 1. ``ground_truth``: an annotation marked ground truth in Label Studio wins. Several ground
    truth annotations that differ are a disagreement for a person (the task is unresolved).
 2. ``adjudicator``: the designated adjudicator's annotation, when they annotated the task.
@@ -49,8 +50,10 @@ from typing import Any
 
 from annotation.review.units import CLAIM_IOU, pairing_weight, sources_agree
 from annotation.matching import claim_weight
+from annotation.review.decisions import apply_decision, draft_of, split_decisions
 from annotation.review.records import ArticleRecords, align, group_articles
 from annotation.errors import KhabarError
+from annotation.gold.release import pre_annotation_models
 from annotation.io import dumps
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.scheme import Scheme
@@ -67,6 +70,7 @@ class Adjudication:
     rules: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     pre_annotation: list[str] = field(default_factory=list)   # the models annotators started from
+    review_units: Counter[str] = field(default_factory=Counter)   # units of reviewed articles: decided, majority
 
 
 def _vote(votes: Mapping[str, Hashable]) -> tuple[Hashable, bool]:
@@ -313,13 +317,10 @@ def _rule_for(art: ArticleRecords, adjudicator: str | None) -> tuple[str, Annota
     return "majority", None, []
 
 
-def _decisions(records: Sequence[Annotated]) -> tuple[list[Annotated], dict[str, Annotated]]:
-    """The annotators' records, and per article the latest review decision (``annotation.review``)."""
-    decisions: dict[str, Annotated] = {}
-    for r in sorted((r for r in records if r.annotation.get("review")),
-                    key=lambda r: (str(r.annotation.get("updated_at") or ""), str(r.annotation.get("annotation_id")))):
-        decisions[r.id] = r
-    return [r for r in records if not r.annotation.get("review")], decisions
+def _pre_annotation(art: ArticleRecords) -> dict[str, str]:
+    """``pre_annotation``: the models the article's annotators started from (``name@version``, joined by ", ")."""
+    models = pre_annotation_models(r.annotation for r in art.records.values())
+    return {"pre_annotation": ", ".join(models)} if models else {}
 
 
 def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str | None = None,
@@ -327,14 +328,14 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                claim_iou: float = CLAIM_IOU) -> Adjudication:
     """Adjudicate every article of the records (see the module docstring)."""
     scheme = records_scheme(records, scheme, "the records")
-    records, decisions = _decisions(records)
+    records, decisions = split_decisions(records)
     grouped, notes = group_articles(records)
     known = sorted({a for art in grouped for a in art.records})
     if adjudicator is not None and adjudicator not in known:
         raise KhabarError(f"unknown adjudicator {adjudicator!r}: the records have annotations by {', '.join(known)}")
     attributes = [attr.name for attr in scheme.attributes]
-    result = Adjudication(docs=[], unresolved=[], notes=notes, pre_annotation=sorted(
-        {str(r.annotation["pre_annotation"]) for r in records if r.annotation.get("pre_annotation")}))
+    result = Adjudication(docs=[], unresolved=[], notes=notes,
+                          pre_annotation=list(pre_annotation_models(r.annotation for r in records)))
     for art in grouped:
         article = next(iter(art.records.values())).article
         if articles is not None:
@@ -344,8 +345,10 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
                 raise KhabarError(f"{art.id}: the article text in {articles_name} differs from the annotated text "
                                   "— the offsets would not fit; use the articles the tasks were made from")
             article = articles[art.id]
-        rule, winner, problems = ("review", decisions[art.id], []) if art.id in decisions \
-            else _rule_for(art, adjudicator)
+        decision = decisions.get(art.id)
+        draft = draft_of(decision) if decision is not None else None
+        rule, winner, problems = ("review", decision, []) if decision is not None and draft is None \
+            else _rule_for(art, adjudicator) if decision is None else ("review", None, [])
         result.unresolved += problems
         if problems:
             continue
@@ -355,9 +358,15 @@ def adjudicate(records: Sequence[Annotated], scheme: Scheme, *, adjudicator: str
             majority = _Majority(art, claim_iou)
             majority.mentions()
             entities, claims = tuple(majority.gold), tuple(majority.claims(attributes))
-            result.unresolved += majority.unresolved
+            unresolved = majority.unresolved
+            if decision is not None and draft is not None:
+                merged = apply_decision(entities, claims, unresolved, draft, decision, claim_iou=claim_iou)
+                entities, claims, unresolved = merged.entities, merged.claims, merged.unresolved
+                result.review_units.update(decided=merged.decided, majority=merged.by_majority)
+            result.unresolved += unresolved
         result.rules[rule] += 1
-        annotation = {"annotators": art.annotators, "adjudicated": True, "scheme": scheme.version, "rule": rule}
+        annotation = {"annotators": art.annotators, "adjudicated": True, "scheme": scheme.version, "rule": rule,
+                      **_pre_annotation(art)}
         result.docs.append(_renumber(Annotated(article=article, entities=tuple(entities), claims=tuple(claims),
                                                annotation=annotation)))
     return result

@@ -55,8 +55,10 @@ Label Studio task ids (as strings) its records came from.
   ("missing" = a has it, b does not; "extra" = b has it, a does not); ``a``/``b`` hold the
   item of each annotator (a mention, a claim's content, source or cue span, or a value)
 - ``per_label``: {label: PRF} strict entity agreement per label, pooled over pairs
-- ``per_annotator``: {annotator: {``entities``, ``claims``, ``source``, ``kappa``}} each annotator
-  against the others (counts pooled over the pairs they are in; kappa: mean of those pairs)
+- ``per_annotator``: {annotator: {``entities``, ``claims``, ``source``, ``kappa``, ``alpha_without``}} each
+  annotator against the others (counts pooled over the pairs they are in; kappa: mean of those pairs;
+  ``alpha_without``: {attribute: Krippendorff's alpha of the same units with this annotator left out},
+  null with two annotators or fewer; an alpha above the overall one means they lower it)
 - ``progress``: {annotator: {``tasks`` (articles done), ``median_lead_time`` (seconds, or null)}}
 - ``disputes``: one row per disputed unit across all of an article's annotators
   (:mod:`annotation.review.disputes`), each {``id``, ``tasks``, ``unit``, ``start``, ``end``,
@@ -84,7 +86,7 @@ from annotation.model import Annotated, Claim, Mention, Span
 from annotation.labelstudio.annotations import annotator_of
 from annotation.review.disputes import article_disputes
 from annotation.review.records import ArticleRecords, align, group_articles
-from annotation.review.reliability import cohen_kappa, krippendorff_alpha_nominal, prf
+from annotation.review.reliability import alpha_without, cohen_kappa, krippendorff_alpha_nominal, prf
 from annotation.review.units import (CLAIM_IOU, overlap_weight, pairing_weight, sources_agree, strict_weight,
                                      offsets, value_key, vias_agree)
 from annotation.scheme import Scheme, load_scheme
@@ -276,7 +278,7 @@ class _Report:
         self.disagreements: list[dict[str, Any]] = []
         self.disputes: list[dict[str, Any]] = []
         self.single: list[str] = []
-        self.alpha_units: dict[str, list[list[str]]] = {attr: [] for attr in attributes}
+        self.alpha_units: dict[str, list[dict[str, str]]] = {attr: [] for attr in attributes}
         self.ambiguous = 0
 
     def article(self, art: ArticleRecords, url: str | None) -> None:
@@ -315,8 +317,8 @@ class _Report:
                 self.ambiguous += 1
                 continue
             for attr in self.attributes:
-                self.alpha_units[attr].append([value_key(getattr(claims[n][idx[0]], attr))
-                                               for n, idx in sorted(unit.members.items())])
+                self.alpha_units[attr].append({n: value_key(getattr(claims[n][idx[0]], attr))
+                                               for n, idx in sorted(unit.members.items())})
 
     def pairs(self) -> list[dict[str, Any]]:
         return [{"annotators": list(key), "tasks": self.pair_articles[key], **pair_summary(self.pair_counts[key]),
@@ -328,7 +330,7 @@ class _Report:
         overall["kappa"] = _mean_kappas(pairs, self.attributes)
         overall["alpha"] = None
         if len(annotators) > 2:
-            overall["alpha"] = {attr: {"alpha": krippendorff_alpha_nominal(units),
+            overall["alpha"] = {attr: {"alpha": krippendorff_alpha_nominal([list(u.values()) for u in units]),
                                        "units": sum(len(u) >= 2 for u in units),
                                        "pairable_values": sum(len(u) for u in units if len(u) >= 2),
                                        "ambiguous_units": self.ambiguous}
@@ -337,11 +339,14 @@ class _Report:
 
     def per_annotator(self, pairs: list[dict[str, Any]], annotators: Sequence[str]) -> dict[str, Any]:
         """Each annotator against the others: counts pooled over the pairs they are in, mean kappas."""
+        without = {attr: alpha_without(units, annotators) for attr, units in self.alpha_units.items()}
         out = {}
         for who in annotators:
             counts = sum((c for k, c in self.pair_counts.items() if who in k), Counter())
             mine = [p for p in pairs if who in p["annotators"]]
-            out[who] = {**pair_summary(counts), "kappa": _mean_kappas(mine, self.attributes)}
+            out[who] = {**pair_summary(counts), "kappa": _mean_kappas(mine, self.attributes),
+                        "alpha_without": {attr: without[attr][who] for attr in self.attributes}
+                        if len(annotators) > 2 else None}
         return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from annotation.labelstudio.config import REVIEW_TEXT
+from annotation.labelstudio.config import REVIEW_DRAFT, REVIEW_TEXT
 from annotation.labelstudio.tasks import article_task, prediction_payload, predictions_to_results
 from annotation.model import Annotated, Prediction
 from annotation.review.adjudication import adjudicate
@@ -25,7 +25,7 @@ from annotation.review.records import group_articles
 from annotation.review.units import CLAIM_IOU
 from annotation.scheme import Scheme
 
-MAJORITY = "majority"
+MAJORITY = REVIEW_DRAFT
 JSON = dict[str, Any]
 
 

@@ -6,7 +6,7 @@ import itertools
 import math
 import warnings
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 def prf(matched: int, a: int, b: int) -> dict[str, Any]:
@@ -61,3 +61,16 @@ def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | N
         return None
     return 1 - (n - 1) * observed / expected
 
+
+
+def alpha_without(units: Iterable[Mapping[str, Hashable]], annotators: Sequence[str]) -> dict[str, float | None]:
+    """Krippendorff's alpha (nominal) of the units with each annotator left out, per annotator.
+
+    A unit maps each annotator who coded it to their value. Leaving one annotator out and
+    comparing with the alpha of all (:func:`krippendorff_alpha_nominal`) says what that annotator
+    does to the reliability: an alpha that rises without them means they disagree with the rest.
+    (Leave-one-out rather than an alpha of one annotator "with" the others: alpha is a property of
+    a group of coders, and one coder alone has none.)"""
+    units = list(units)
+    return {who: krippendorff_alpha_nominal([[v for name, v in sorted(unit.items()) if name != who]
+                                             for unit in units]) for who in annotators}

@@ -43,13 +43,16 @@ def pair_table(report: dict[str, Any]) -> Table:
 
 def annotator_table(report: dict[str, Any]) -> Table:
     attributes = list(report["overall"]["kappa"])
-    header = ["annotator", "tasks done", "median lead time (s)", *FIGURES, *(f"mean kappa {a}" for a in attributes)]
+    alphas = attributes if report["overall"]["alpha"] else []
+    header = ["annotator", "tasks done", "median lead time (s)", *FIGURES, *(f"mean kappa {a}" for a in attributes),
+              *(f"alpha {a} without them" for a in alphas)]
     rows = []
     for who, progress in report["progress"].items():
         part = report["per_annotator"].get(who)
         figures = _figures(part) if part else [""] * len(FIGURES)
         kappas = [_num(part["kappa"][a]["mean"]) if part else "" for a in attributes]
-        rows.append([who, str(progress["tasks"]), _num(progress["median_lead_time"]), *figures, *kappas])
+        without = [_num(part["alpha_without"][a]) if part and part["alpha_without"] else "" for a in alphas]
+        rows.append([who, str(progress["tasks"]), _num(progress["median_lead_time"]), *figures, *kappas, *without])
     return "each annotator against the others (pooled over their pairs)", header, rows
 
 

@@ -146,7 +146,11 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
                         progress=lambda n: progress.advance(task, n))
         except KhabarError as exc:
             raise KhabarError(f"bench failed, nothing written: {exc}") from None
+    from eval.scoring.provenance import models_of_docs, provenance_warnings
+
     result = run.result
+    identity = f"{result['extractor']['name']}@{result['extractor']['version']}"
+    about_gold = provenance_warnings(models_of_docs(gold), identity, documents=len(gold), bootstrap=bootstrap)
     if predictions_out:
         write_jsonl(predictions_out, run.predictions)
     if json_out:
@@ -157,7 +161,7 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
     if run.run.missing:
         err.print(f"{len(run.run.missing)} article(s) got no prediction (scored as empty): "
                   + ", ".join(run.run.missing[:5]), markup=False, soft_wrap=True)
-    for warning in result.get("warnings", []):
+    for warning in [*result.get("warnings", []), *about_gold]:
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 

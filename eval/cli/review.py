@@ -13,6 +13,7 @@ from annotation.labelstudio.client import URL_ENV
 from annotation.redact import redact
 from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
+from annotation.gold.dataset import SPLIT_CHOICES
 from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
 from eval.cli.options import OPEN_FRACTION, SEED, TEXT
@@ -30,6 +31,9 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
 @records_argument
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as JSON to this file.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as a page (right to left, each annotator's version of every article "
+                   "with disputed units side by side, the disputed spans highlighted; no script).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Output: rich tables (table), tab-separated sections (tsv) or JSON; auto: tables on a "
                    "terminal, TSV in a pipe or file.")
@@ -39,7 +43,7 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
 @click.option("--claim-iou", type=OPEN_FRACTION, default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
-def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
+def agreement_cmd(records: Path, json_out: Path | None, html_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
                   url: str | None, claim_iou: float, scheme_path: Path | None) -> None:
     """Inter-annotator agreement: F1, kappa, alpha, per annotator and per label, and every disputed unit.
 
@@ -64,6 +68,10 @@ def agreement_cmd(records: Path, json_out: Path | None, fmt: str, exclude: tuple
                               url=redact(url or os.environ.get(URL_ENV) or "") or None)
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    if html_out is not None:
+        from eval.agreement_html import write_agreement_html
+
+        click.echo(f"report: {write_agreement_html(html_out, report, recs)}", err=True)
     render(report, fmt)
 
 
@@ -82,7 +90,8 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
     rules = ", ".join(f"{rule} {result.rules[rule]}" for rule in RULES if result.rules[rule])
     text = (f"Adjudicated with `khabar adjudicate` from {records} Label Studio annotations by "
             f"{len(annotators)} annotators ({', '.join(annotators)}). Articles per rule: {rules or 'none'}. "
-            "Rules: the adjudicator's decision in the review project wins; else a ground-truth annotation; "
+            "Rules: the adjudicator's decision in the review project wins on every unit they changed (the "
+            "units they left as drafted keep the majority rule); else a ground-truth annotation; "
             "else the adjudicator's annotation"
             + (f" ({adjudicator})" if adjudicator else "")
             + "; else a mention or claim is kept when more than half of the article's annotators have it, "
@@ -106,12 +115,15 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")
 @click.option("--seed", type=SEED, default=None, help="Split seed (default: the dataset's).")
+@click.option("--split", "split_how", type=click.Choice(SPLIT_CHOICES), default="auto", show_default=True,
+              help="auto: dev and test by story group (seeded); dev or test: every article in that split; "
+                   "all: every article in test (the split khabar bench scores).")
 @version_option
 @date_option
 @scheme_option
 def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articles: Path | None,
-                   allow_unresolved: bool, seed: int | None, version: str | None, date: str | None,
-                   scheme_path: Path | None) -> None:
+                   allow_unresolved: bool, seed: int | None, split_how: str, version: str | None,
+                   date: str | None, scheme_path: Path | None) -> None:
     """Adjudicate annotator records into the gold dataset folder.
 
     RECORDS is the records.jsonl written by `khabar import`, or its folder. Per task: a ground-truth annotation wins; else the --adjudicator's; else the majority
@@ -122,7 +134,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     """
     from annotation.review.adjudication import adjudicate
     from annotation.review.records import load_records
-    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, split_by_group
+    from annotation.gold.dataset import DEFAULT_SPLIT_SEED, assign_splits
     from annotation.gold.publish import preflight, publish
     from annotation.gold.release import agreement_figures
     from annotation.io import read_articles, write_jsonl
@@ -139,6 +151,9 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     result = adjudicate(recs, scheme, adjudicator=adjudicator, articles=by_id, articles_name=str(articles))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if result.review_units:
+        click.echo(f"review decisions: {result.review_units['decided']} unit(s) decided by the adjudicator, "
+                   f"{result.review_units['majority']} left as drafted (by majority)", err=True)
     problems = validate_corpus(result.docs, scheme)
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -160,7 +175,7 @@ def adjudicate_cmd(records: Path, out_dir: Path, adjudicator: str | None, articl
     if not result.docs:
         raise KhabarError(f"{records}: no task could be adjudicated; gold not written")
     annotators = sorted({a for d in result.docs for a in d.annotation["annotators"]})
-    splits = split_by_group(result.docs, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
+    splits = assign_splits(result.docs, split_how, seed=DEFAULT_SPLIT_SEED if seed is None else seed)
     published = publish(out_dir, splits, scheme, provenance=_provenance(result, len(recs), annotators, adjudicator),
                         version=version, date=date,
                         agreement=agreement_figures(agreement_report(recs, scheme=scheme)))

@@ -113,9 +113,11 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
                    "least this percent of the gold mention's characters (default: any shared character).")
 @click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
                                              "mentions alike: how much of the gap is clitic boundaries alone.")
+@click.option("--extractor", "extractor", type=TEXT, metavar="NAME@VERSION", default=None,
+              help="The extractor that made the predictions: warned about when the gold was pre-annotated by it.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
                   label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, min_overlap: float | None,
-                  clitics: bool) -> None:
+                  clitics: bool, extractor: str | None) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -128,8 +130,12 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     from eval.scoring.scorer import ScoreConfig, score_files
 
     config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed, min_overlap=min_overlap)
+    from eval.scoring.provenance import models_of_path, provenance_warnings
+
     run = score_files(gold, predictions, config=config, split=split)
-    for warning in run.warnings:
+    about_gold = provenance_warnings(models_of_path(gold), extractor, documents=run.summary["documents"],
+                                     bootstrap=bootstrap)
+    for warning in [*run.warnings, *about_gold]:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
     if clitics:
