@@ -92,14 +92,16 @@ class Mention:
     text: str | None = None
     id: str | None = None
     entity: str | None = None
+    context: str | None = None  # predictions only: words around an offset-free mention, to place it
 
     @property
     def span(self) -> Span:
         return Span(self.start, self.end, self.text, self.entity)
 
     def to_dict(self) -> JSON:
-        return {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
-                "label": self.label, "entity": self.entity}
+        out: JSON = {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
+                     "label": self.label, "entity": self.entity}
+        return {**out, "context": self.context} if self.context is not None else out
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "") -> Mention:
@@ -111,6 +113,7 @@ class Mention:
             text=_get(obj, "text", str, required=False, where=where),
             id=_get(obj, "id", (str, int), required=False, where=where),
             entity=_get(obj, "entity", (str, int), required=False, where=where),
+            context=_get(obj, "context", str, required=False, where=where),
         )
 
 
@@ -136,6 +139,7 @@ class Claim:
     check_worthy: bool | None = None
     stance: str | None = None
     certainty: str | None = None
+    context: str | None = None  # predictions only: words around an offset-free claim, to place it
 
     @property
     def span(self) -> Span:
@@ -153,7 +157,7 @@ class Claim:
         if self.stance is not None or self.certainty is not None:
             out["stance"] = self.stance
             out["certainty"] = self.certainty
-        return out
+        return {**out, "context": self.context} if self.context is not None else out
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "") -> Claim:
@@ -173,6 +177,7 @@ class Claim:
             check_worthy=_get(obj, "check_worthy", bool, required=False, where=where),
             stance=_get(obj, "stance", str, required=False, where=where),
             certainty=_get(obj, "certainty", str, required=False, where=where),
+            context=_get(obj, "context", str, required=False, where=where),
         )
 
 

@@ -242,7 +242,7 @@ def test_score_clitics_shows_the_part_of_the_gap_that_is_clitic_boundaries(khaba
     entities = [{"label": m.label, "start": m.start + (m.text in ("وروسيا", "بكردستان")), "end": m.end}
                 for m in doc.entities]
     predictions = _write(tmp_path / "p.jsonl", json.dumps({"id": doc.id, "entities": entities}) + "\n")
-    result = khabar("score", gold, predictions, "--clitics", "--bootstrap", "0")
+    result = khabar("score", gold, predictions, "--clitic-gap", "--bootstrap", "0")
     assert result.exit_code == 0, result.output
     assert "clitic boundaries (2 gold and 0 predicted mention starts moved past a proclitic)" in result.output
     assert "strict   F1 0.600 as scored, 1.000 clitic-free (+0.400)" in result.output

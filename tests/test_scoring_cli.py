@@ -60,7 +60,7 @@ def test_perfect_predictions_and_the_stable_paths(khabar, gold, tmp_path):
     assert run["documents"] == 2
     assert run["gold_fingerprint"] == fingerprint(load_gold(gold))
     assert run["signature"] == (f"khabar:0.1|gold:{run['gold_fingerprint']}|ents:strict|claims:iou0.5|norm:ar"
-                                "|align:fuzzy0.75|bs:50|seed:12345")
+                                "|align:fuzzy0.75+clitics|bs:50|seed:12345")
     for scheme in ("strict", "exact", "partial", "type"):
         for part in ("micro", "macro"):
             for name in ("precision", "recall", "f1"):

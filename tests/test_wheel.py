@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SIGNATURE = "khabar:0.1|gold:4cfe67c2|release:1.0.0|ents:strict|claims:iou0.5|norm:ar|align:fuzzy0.75|bs:1000|seed:12345"
+SIGNATURE = "khabar:0.1|gold:4cfe67c2|release:1.0.0|ents:strict|claims:iou0.5|norm:ar|align:fuzzy0.75+clitics|bs:1000|seed:12345"
 NOT_SOURCES = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".khabar", "runs",
                ".pytest_cache", ".hypothesis")
 

@@ -100,7 +100,8 @@ def _table(result: dict[str, Any]) -> Any:
               help="Seconds a command or service may take per batch (commands, http, openai).")
 @click.option("--fuzzy", type=FRACTION, default=None,
               help="Fuzzy alignment threshold for offset-free spans (0 turns fuzzy alignment off).")
-@click.option("--clitics", is_flag=True, help="Align spans that differ from the text only by a proclitic.")
+@click.option("--clitics/--no-clitics", default=True, show_default=True,
+              help="Align offset-free spans that differ from the text by a proclitic (the clitic step).")
 @click.option("--bootstrap", type=RESAMPLES, default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the confidence intervals (0: none).")
 @click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
@@ -131,7 +132,7 @@ def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], g
     if timeout is not None:
         extractor_options.setdefault("timeout", timeout)
     config = ScoreConfig(bootstrap=bootstrap, seed=seed)
-    if fuzzy is not None or clitics:
+    if fuzzy is not None or clitics != config.align.clitics:
         config = replace(config, align=replace(config.align, fuzzy=(fuzzy or None) if fuzzy is not None
                                                 else config.align.fuzzy, clitics=clitics))
 

@@ -76,8 +76,9 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         console.print(table)
     alignment = summary.get("alignment", {})
     if alignment.get("total"):
+        steps = ", ".join(f"{step} {n}" for step, n in alignment.get("by_step", {}).items() if n)
         console.print(f"alignment of offset-free spans: {alignment['aligned']} / {alignment['total']} "
-                      f"({alignment['rate']:.1%})")
+                      f"({alignment['rate']:.1%}{'; ' + steps if steps else ''})")
     console.print(f"signature: {summary['signature']}", soft_wrap=True)
 
 
@@ -106,18 +107,20 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
 @click.option("--bootstrap", type=RESAMPLES, default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
 @click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--clitics/--no-clitics", default=True, show_default=True,
+              help="Align offset-free spans that differ from the text by a proclitic (reported as the clitic step).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
 @click.option("--min-overlap-percentage", "min_overlap", type=FiniteRange(0, 100, min_open=True), default=None,
               help="nervaluate's min_overlap_percentage: a gold and a predicted mention overlap when they share at "
                    "least this percent of the gold mention's characters (default: any shared character).")
-@click.option("--clitics", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
-                                             "mentions alike: how much of the gap is clitic boundaries alone.")
+@click.option("--clitic-gap", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
+                                                "mentions alike: how much of the gap is clitic boundaries alone.")
 @click.option("--extractor", "extractor", type=TEXT, metavar="NAME@VERSION", default=None,
               help="The extractor that made the predictions: warned about when the gold was pre-annotated by it.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
-                  label_map: str | None, bootstrap: int, seed: int, report_dir: str | None, min_overlap: float | None,
-                  clitics: bool, extractor: str | None) -> None:
+                  label_map: str | None, bootstrap: int, seed: int, clitics: bool, report_dir: str | None,
+                  min_overlap: float | None, clitic_gap: bool, extractor: str | None) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -127,9 +130,11 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     """
     from rich.console import Console
 
+    from eval.inputs.alignment import AlignConfig
     from eval.scoring.scorer import ScoreConfig, score_files
 
-    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed, min_overlap=min_overlap)
+    config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed,
+                         align=AlignConfig(clitics=clitics), min_overlap=min_overlap)
     from eval.scoring.provenance import models_of_path, provenance_warnings
 
     run = score_files(gold, predictions, config=config, split=split)
@@ -138,7 +143,7 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     for warning in [*run.warnings, *about_gold]:
         click.echo(f"warning: {warning}", err=True)
     print_summary(run.summary, Console(width=160, highlight=False))
-    if clitics:
+    if clitic_gap:
         _print_clitic_gap(gold, predictions, split, run.summary, config)
     if json_out:
         run.write_json(json_out)

@@ -94,6 +94,7 @@ class Alignment(TypedDict):
     by_step: dict[str, int]
     by_step_rate: dict[str, float]
     clitic: list[dict[str, Any]]
+    typo: list[dict[str, Any]]
     unaligned: list[dict[str, Any]]
     non_exact: list[dict[str, Any]]
 

@@ -1,6 +1,6 @@
 """The signature line that fixes how a result was obtained (after sacrebleu's ``Signature``).
 
-``khabar:0.1|gold:3f2a9c1e|ents:strict|claims:iou0.5|norm:ar|align:fuzzy0.75|bs:1000|seed:12345``
+``khabar:0.1|gold:3f2a9c1e|ents:strict|claims:iou0.5|norm:ar|align:fuzzy0.75+clitics|bs:1000|seed:12345``
 
 - ``khabar``: the version (major.minor) of the scorer;
 - ``gold``: the gold set's content fingerprint (:func:`annotation.gold.dataset.fingerprint`);
