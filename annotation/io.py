@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import json.scanner
 import os
@@ -22,6 +23,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -327,3 +329,35 @@ def write_jsonl(path: str | Path, records: Iterable[Any]) -> None:
     """Write objects (or model instances with ``to_dict``) as JSON lines, atomically."""
     lines = [dumps(r.to_dict() if hasattr(r, "to_dict") else r) + "\n" for r in records]
     write_atomic(path, "".join(lines))
+
+
+LOCK_NAME = ".lock"
+LOCK_WAIT = 120.0  # seconds a second writer of the same folder waits before it gives up
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, *, wait: float = LOCK_WAIT, what: str = "writing") -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (its ``.lock`` file; released when the process ends,
+    however it ends) for a read-modify-write. A second holder waits up to ``wait`` seconds, then
+    stops with a message naming the folder."""
+    folder = Path(folder)
+    make_folder(folder)
+    try:
+        handle = open(folder / LOCK_NAME, "a")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        raise KhabarError(f"{folder}: cannot lock the folder for {what} ({exc.strerror})") from None
+    with handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise KhabarError(f"{folder}: another process has been {what} this folder for {wait:g} s; "
+                                      "run again when it has finished") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

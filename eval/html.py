@@ -64,5 +64,6 @@ def page_start(title: str, css: str) -> list[str]:
 
 
 def anchor(name: str) -> str:
-    """An id attribute value for ``name`` (letters, digits, - and _ kept)."""
-    return "doc-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    """An id attribute value for ``name``, one per name (``a/b`` and ``a_b`` differ): letters, digits and
+    ``-`` as they are, any other character as ``_<hex>_``."""
+    return "doc-" + "".join(c if c.isalnum() or c == "-" else f"_{ord(c):x}_" for c in name)

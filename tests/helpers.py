@@ -4,8 +4,11 @@ Occurrences are counted from 0 everywhere (``nth=0`` is the first occurrence of 
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +57,54 @@ def write_gold(path: Path, docs: Sequence[Annotated]) -> Path:
 
     write_jsonl(path, [gold_record(d) for d in docs])
     return path
+
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "labelstudio"
+RENAME = {"PER": "PERS", "said_by": "source", "statement": "opinion", "event": "factual_event",
+          "quantity": "numerical", "yes": "true", "no": "false"}
+
+
+def renamed(obj: Any) -> Any:
+    """A sample export rewritten to the scheme's names (and task data ``doc_id`` -> ``id``)."""
+    if isinstance(obj, dict):
+        out = {k: renamed(v) for k, v in obj.items()}
+        if "doc_id" in out:
+            out["id"] = out.pop("doc_id")
+        return out
+    if isinstance(obj, list):
+        return [renamed(v) for v in obj]
+    return RENAME.get(obj, obj) if isinstance(obj, str) else obj
+
+
+def sample(name: str, *, rename: bool = True) -> list[dict[str, Any]]:
+    """A real Label Studio export of tests/data/labelstudio/, by default in the scheme's names."""
+    data = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    return renamed(data) if rename else data
+
+
+def encode(tasks: list[dict[str, Any]]) -> bytes:
+    return json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+
+
+def assert_clean(result: Any, status: int, *places: str) -> str:
+    """A command's ``result`` (click's): exit ``status``, no traceback, and every one of ``places``
+    (the file, line, task, option or extractor the message must name) in its output. Returns the output."""
+    output = result.output
+    assert result.exit_code == status, output
+    assert "Traceback" not in output, output
+    for place in places:
+        assert place in output, (place, output)
+    return output
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 with ``handler``, for the block: yields ``host:port``."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

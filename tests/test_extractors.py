@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from eval.extractors.adapters.command import CommandExtractor
 from eval.extractors.adapters.openai_chat import OpenAIChatExtractor
 from eval.extractors.registry import Registry
 from eval.extractors.runner import check_batch
+from tests.helpers import serving
 
 ARTICLES = [
     Article("a1", "بوتين يقبل دعوة كيم\nوقال كيم إن روسيا صديقة"),
@@ -191,7 +191,7 @@ def test_predictions_file(tmp_path: Path) -> None:
     preds, report = run_extractor(get_extractor(str(path)), ARTICLES)
     assert [p.id for p in preds] == ["a1", "a3"] and report.missing == ["a2"]
     write_jsonl(path, [Prediction("a1"), Prediction("nope")])
-    with pytest.raises(KhabarError, match="not in the gold set: 'nope'"):
+    with pytest.raises(KhabarError, match="not among the 3 articles of this run: 'nope'"):
         run_extractor(get_extractor(str(path)), ARTICLES)
 
 
@@ -280,14 +280,8 @@ class _Service(BaseHTTPRequestHandler):
 def service() -> Iterator[str]:
     _Service.calls = []
     _Service.failures_left = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Service)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Service) as host:
+        yield f"http://{host}"
 
 
 @pytest.mark.parametrize(("path", "fmt"), [("/predict", "jsonl"), ("/predict/list", "json")])

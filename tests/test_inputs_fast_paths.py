@@ -26,7 +26,8 @@ from annotation.spans import span_problem
 from eval.inputs.columnar import outside
 from eval.inputs.gold import read_gold_columns
 from eval.inputs.labelmap import load_label_map
-from eval.inputs.predictions import PredictionReader, repeated
+from eval.inputs.columns import repeated
+from eval.inputs.predictions import PredictionReader
 
 WORDS = ("قال", "الرئيس", "إن", "روسيا", "ستزيد", "صادراتها", "إلى", "الصين", "العام", "المقبل", "🙂", "x")
 LABELS = ("PERS", "ORG", "GPE", "LOC", "DATE")

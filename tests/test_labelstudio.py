@@ -28,31 +28,7 @@ from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.labelstudio.offsets import OffsetResolver
 from annotation.labelstudio.tasks import article_task, predictions_to_results
 from annotation.scheme import load_scheme
-
-SAMPLES = Path(__file__).resolve().parent / "data" / "labelstudio"
-RENAME = {"PER": "PERS", "said_by": "source", "statement": "opinion", "event": "factual_event",
-          "quantity": "numerical", "yes": "true", "no": "false"}
-
-
-def renamed(obj: Any) -> Any:
-    """A sample export rewritten to the scheme's names (and task data ``doc_id`` -> ``id``)."""
-    if isinstance(obj, dict):
-        out = {k: renamed(v) for k, v in obj.items()}
-        if "doc_id" in out:
-            out["id"] = out.pop("doc_id")
-        return out
-    if isinstance(obj, list):
-        return [renamed(v) for v in obj]
-    return RENAME.get(obj, obj) if isinstance(obj, str) else obj
-
-
-def sample(name: str, *, rename: bool = True) -> list[dict[str, Any]]:
-    data = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-    return renamed(data) if rename else data
-
-
-def encode(tasks: list[dict[str, Any]]) -> bytes:
-    return json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+from tests.helpers import SAMPLES, encode, sample
 
 
 def records(out: Path) -> list[dict[str, Any]]:

@@ -40,7 +40,9 @@ def annotator_of(annotation: Mapping[str, Any]) -> str:
         return str(annotation["annotator"])
     who = annotation.get("completed_by")
     if isinstance(who, dict):
-        return str(who.get("email") or who.get("id"))
+        who = who.get("email") or who.get("id")
+    if who is None or who == "":  # no user: each such annotation is its own annotator, never one "None"
+        return f"unknown (annotation {annotation.get('id')})"
     return str(who)
 
 
@@ -284,7 +286,7 @@ def _provenance(annotation: JSON) -> JSON:
     the project, the seconds spent (``lead_time``), the pre-annotation model the annotator started
     from (``pre_annotation``, ``name@version``) and whether it is an adjudicator's decision (``review``)."""
     out: JSON = {"annotator": annotator_of(annotation), "task": annotation.get("task"),
-                 "annotation_id": annotation.get("id"), "ground_truth": bool(annotation.get("ground_truth")),
+                 "annotation_id": annotation.get("id"), "ground_truth": annotation.get("ground_truth") is True,
                  "updated_at": annotation.get("updated_at")}
     for key in ("project", "lead_time", "pre_annotation", "review"):
         if annotation.get(key) not in (None, ""):

@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from annotation.errors import KhabarError
 from annotation.labelstudio.config import check_config, instructions, label_config
+from annotation.redact import redact, register_secret
 from annotation.scheme import Scheme, load_scheme
 
 if TYPE_CHECKING:
@@ -66,13 +68,13 @@ def server_errors(url: str, what: str, timeout: float) -> Iterator[None]:
                               f"{KEY_ENV} or --api-key (a local `khabar studio` keeps it in its credentials file)") from None
         if exc.status_code == 403:
             raise KhabarError(f"{url}: permission denied (403) while trying to {what}") from None
-        raise KhabarError(f"{url}: the server refused to {what} ({exc.status_code}: {_detail(exc.body)})") from None
+        raise KhabarError(redact(f"{url}: the server refused to {what} ({exc.status_code}: {_detail(exc.body)})")) from None
     except httpx.TimeoutException:
         raise KhabarError(f"{url}: no answer within {timeout:g} s while trying to {what} — the server is slow "
                           "or stuck; try again or raise --timeout") from None
     except httpx.HTTPError as exc:
-        raise KhabarError(f"{url}: cannot reach Label Studio to {what} ({type(exc).__name__}: {exc}) — is the "
-                          "server running? (`khabar studio` starts a local one)") from None
+        raise KhabarError(redact(f"{url}: cannot reach Label Studio to {what} ({type(exc).__name__}: {exc}) — is "
+                                 "the server running? (`khabar studio` starts a local one)")) from None
 
 
 def connect(url: str | None = None, api_key: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Server:
@@ -87,7 +89,10 @@ def connect(url: str | None = None, api_key: str | None = None, *, timeout: floa
         raise KhabarError(f"{url}: not an http(s) URL")
     if not api_key:
         raise KhabarError(f"no Label Studio API key: set {KEY_ENV} (or pass --api-key)")
-    server = Server(url, LabelStudio(base_url=url, api_key=api_key, timeout=timeout), timeout)
+    register_secret(api_key)
+    register_secret(urlsplit(url).password)
+    # the URL shown in messages and links hides a user:password@ part; the client gets the real one
+    server = Server(redact(url), LabelStudio(base_url=url, api_key=api_key, timeout=timeout), timeout)
     server.call("check the API key", server.client.users.whoami)
     return server
 

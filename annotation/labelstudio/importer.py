@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
-from annotation.io import dumps, iter_json_lines, open_input, write_atomic
+from annotation.io import dumps, folder_lock, iter_json_lines, lone_surrogate, open_input, write_atomic
 from annotation.labelstudio.annotations import annotation_to_record, annotator_of, place, region_of, task_article
 from annotation.labelstudio.config import RELATIONS, REVIEW_DRAFT, REVIEW_TEXT, TEXT, Vocabulary, vocabulary
 from annotation.model import Annotated, Article
@@ -108,7 +108,30 @@ def parse_export(data: bytes, where: str) -> list[JSON]:
             raise KhabarError(f"{where}: item {i} has no 'data' and 'annotations': not a Label Studio JSON export")
         if not isinstance(task["annotations"], list):
             raise KhabarError(f"{where}: task {task.get('id')}: 'annotations' is not a list")
+        _check_ids(task, i, where)
+        surrogate = lone_surrogate(task) if "\\u" in text else None
+        if surrogate:
+            raise KhabarError(f"{where}: task {task['id']}: {surrogate}: a lone surrogate escape (\\ud800-\\udfff) "
+                              "is not a character — fix it in Label Studio and export again")
     return tasks
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_ids(task: JSON, i: int, where: str) -> None:
+    """Label Studio's task and annotation ids are integers; anything else is not one of its exports."""
+    if not _is_id(task.get("id")):
+        raise KhabarError(f"{where}: item {i}: the task id {task.get('id')!r} is not an integer "
+                          "(Label Studio numbers its tasks): not a Label Studio JSON export")
+    for j, annotation in enumerate(task["annotations"]):
+        if not isinstance(annotation, dict):
+            raise KhabarError(f"{where}: task {task['id']}: annotations[{j}] is a {type(annotation).__name__}, "
+                              "not an annotation object")
+        if not _is_id(annotation.get("id")):
+            raise KhabarError(f"{where}: task {task['id']}: annotations[{j}] has the id {annotation.get('id')!r}, "
+                              "not an integer (Label Studio numbers its annotations)")
 
 
 def export_vocabulary(tasks: Iterable[JSON]) -> dict[str, set[str]]:
@@ -168,8 +191,16 @@ def load_imported(out: Path) -> dict[Key, Annotated]:
 
 
 def load_quarantine(out: Path) -> list[JSON]:
+    """The quarantine already in the folder; a line khabar import did not write is named."""
     path = out / QUARANTINE
-    return [obj for _, obj in iter_json_lines(path)] if path.exists() else []
+    entries = []
+    for lineno, obj in iter_json_lines(path) if path.exists() else ():
+        if not isinstance(obj, dict) or not {"task", "annotation", "reason"} <= set(obj) \
+                or not all(obj[k] is None or _is_id(obj[k]) for k in ("task", "annotation")):
+            raise KhabarError(f"{path}:{lineno}: not a quarantine entry of khabar import (an object with an "
+                              "integer task and annotation and a reason) — restore the file or move it away")
+        entries.append(obj)
+    return entries
 
 
 def _quarantine_sort(entry: JSON) -> tuple[Any, ...]:
@@ -235,22 +266,31 @@ class _Import:
 
     def task(self, task: JSON) -> None:
         article, problem = _task_article(task)
-        for annotation in sorted(task["annotations"], key=lambda a: a.get("id") or 0):
-            if not isinstance(annotation, dict) or not isinstance(annotation.get("id"), int) \
-                    or not isinstance(task.get("id"), int):
-                raise KhabarError(f"{self.where}: task {task.get('id')!r}: an annotation without an integer id")
+        for annotation in sorted(task["annotations"], key=lambda a: a["id"]):  # ids checked by parse_export
             self.annotation(task, article, problem, {**annotation, "task": task["id"], **_task_facts(task, annotation)})
 
-    def is_current(self, key: Key, old: Annotated | None, annotation: JSON, cancelled: bool) -> bool:
-        """Is the imported version (record or whole quarantine) at least as new? Counts it."""
+    def is_current(self, key: Key, old: Annotated | None, annotation: JSON, cancelled: bool,
+                   article: Article | None) -> bool:
+        """Is the imported version (record or whole quarantine) at least as new? Counts it. Under the
+        same ``updated_at`` an annotation whose content changed (regions edited without a new
+        timestamp) is not current: it is imported again and counted as updated."""
         before = old.annotation.get("updated_at") if old is not None else self.wholly_quarantined.get(key)
         if before is None or _newer(annotation.get("updated_at"), before):
             return False
         if _newer(before, annotation.get("updated_at")):
             self.report.stale += 1
         elif not cancelled:
+            if old is not None and article is not None and self.changed_in_place(old, article, annotation):
+                return False
             self.report.unchanged += 1
         return True
+
+    def changed_in_place(self, old: Annotated, article: Article, annotation: JSON) -> bool:
+        try:
+            record, _, _ = annotation_to_record(article, annotation, self.scheme)
+        except KhabarError:
+            return True  # it no longer converts: import it again, so that the quarantine says why
+        return record.to_dict() != old.to_dict()
 
     def check_same_article(self, key: Key, old: Annotated | None, article: Article | None) -> None:
         if old is not None and article is not None and old.id != article.id:
@@ -266,7 +306,7 @@ class _Import:
         self.check_same_article(key, old, article)
         cancelled = bool(annotation.get("was_cancelled"))
         self.report.cancelled += cancelled
-        if self.is_current(key, old, annotation, cancelled):
+        if self.is_current(key, old, annotation, cancelled, article):
             return
         self.replaced.add(key)
         if old is not None:
@@ -333,17 +373,18 @@ def import_export(data: bytes, out: str | Path, *, where: str, scheme: Scheme | 
     check_export_vocabulary(tasks, vocabulary(scheme), where)
     digest = hashlib.sha256(data).hexdigest()
     report = ImportReport(raw_path=out / RAW / f"{digest}.json", tasks=len(tasks))
-    run = _Import(out, where, scheme, report)
-    for task in sorted(tasks, key=lambda t: t.get("id") or 0):
-        run.task(task)
-    run.drop_deleted(tasks)
-    quarantine = run.merged_quarantine()
-    report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in run.seen]
-    if not report.raw_path.exists():
-        write_atomic(report.raw_path, data)
-    records = run.records
-    write_atomic(out / RECORDS, "".join(dumps(records[k].to_dict()) + "\n" for k in sorted(records)))
-    write_atomic(out / QUARANTINE, "".join(dumps(e) + "\n" for e in quarantine))
+    with folder_lock(out, what="importing into"):  # two imports into one folder: one after the other
+        run = _Import(out, where, scheme, report)
+        for task in sorted(tasks, key=lambda t: t["id"]):
+            run.task(task)
+        run.drop_deleted(tasks)
+        quarantine = run.merged_quarantine()
+        report.quarantined = [e for e in quarantine if (e["task"], e["annotation"]) in run.seen]
+        if not report.raw_path.exists():
+            write_atomic(report.raw_path, data)
+        records = run.records
+        write_atomic(out / RECORDS, "".join(dumps(records[k].to_dict()) + "\n" for k in sorted(records)))
+        write_atomic(out / QUARANTINE, "".join(dumps(e) + "\n" for e in quarantine))
     return report
 
 

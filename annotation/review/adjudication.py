@@ -302,7 +302,7 @@ class _Majority:
 
 
 def _rule_for(art: ArticleRecords, adjudicator: str | None) -> tuple[str, Annotated | None, list[dict[str, Any]]]:
-    truths = [art.records[a] for a in art.annotators if art.records[a].annotation.get("ground_truth")]
+    truths = [art.records[a] for a in art.annotators if art.records[a].annotation.get("ground_truth") is True]
     if truths:
         contents = {dumps(_renumber(t).to_dict() | {"annotation": None}) for t in truths}
         if len(contents) == 1:

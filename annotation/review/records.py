@@ -19,7 +19,8 @@ from annotation.errors import KhabarError
 from annotation.io import iter_json_lines
 from annotation.labelstudio.annotations import annotator_of
 from annotation.matching import match
-from annotation.model import Annotated, FormatError
+from annotation.model import Annotated, FormatError, Span
+from annotation.spans import check_span
 
 RECORDS_NAME = "records.jsonl"
 
@@ -46,14 +47,30 @@ def load_records(path: str | Path, *, allow_empty: bool = False) -> list[Annotat
             raise KhabarError(f"{exc} — {hint}") from None
         if record.annotation.get("annotator") in (None, ""):
             raise KhabarError(f"{where}record of {record.id} has no annotation.annotator — {hint}")
-        for kind, items in (("entities", record.entities), ("claims", record.claims)):
-            for i, item in enumerate(items):
-                if item.start is None or item.end is None:
-                    raise KhabarError(f"{where}{kind}[{i}] of {record.id} has no offsets — re-run khabar import")
+        _check_offsets(record, where)
         out.append(record)
     if not out and not allow_empty:
         raise KhabarError(f"{path}: no records — {hint}")
     return out
+
+
+def _check_offsets(record: Annotated, where: str) -> None:
+    """The offsets of every mention and claim part, by the one span check (as ``khabar validate``)."""
+    for kind, items in (("entities", record.entities), ("claims", record.claims)):
+        for i, item in enumerate(items):
+            if item.start is None or item.end is None:
+                raise KhabarError(f"{where}{kind}[{i}] of {record.id} has no offsets — re-run khabar import")
+            parts = [("", item)] + [(f" {name}", part) for name, part in _claim_parts(item)]
+            for name, span in parts:
+                problems = check_span(span, record.text, f"{where}{kind}[{i}]{name} of {record.id}")
+                if problems:
+                    raise KhabarError(str(problems[0]))
+
+
+def _claim_parts(item: Any) -> list[tuple[str, Span]]:
+    parts = [(name, getattr(item, name, None)) for name in ("source", "cue")]
+    parts += [(f"via[{j}]", v) for j, v in enumerate(getattr(item, "via", None) or ())]
+    return [(name, span) for name, span in parts if span is not None]
 
 
 @dataclass

@@ -35,6 +35,11 @@ COMMAND_MODULES = {  # command name -> the module whose COMMANDS list holds it
 }
 
 
+def printable(message: str) -> str:
+    """``message`` as it can be printed: a lone surrogate (from a file name or a value) as its escape."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class KhabarGroup(click.Group):
     """Loads each command from its module on first use; turns library errors into one clean
     message on stderr (secrets redacted) and exit status 1."""
@@ -52,11 +57,11 @@ class KhabarGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KhabarError as exc:
-            click.echo(f"error: {redact(str(exc))}", err=True)
+            click.echo(f"error: {printable(redact(str(exc)))}", err=True)
             sys.exit(1)
         except OSError as exc:  # a file the command could not read or write, named by the system
             place = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"error: {redact(place + (exc.strerror or str(exc)))}", err=True)
+            click.echo(f"error: {printable(redact(place + (exc.strerror or str(exc))))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from annotation.errors import KhabarError
+from eval.cli.options import FRACTION, JOBS, RESAMPLES, SECONDS, SEED, SPLIT, TEXT
 from eval.extractors.base import DEFAULT_BATCH_SIZE
 from eval.extractors.bench import DEFAULT_EXTRACTOR, DEFAULT_SPLIT
 from eval.extractors.runner import DEFAULT_JOBS
@@ -76,9 +77,9 @@ def _table(result: dict[str, Any]) -> Any:
 
 
 @click.command("bench")
-@click.option("--extractor", "-e", "spec", default=None, metavar="NAME",
+@click.option("--extractor", "-e", "spec", type=TEXT, default=None, metavar="NAME",
               help=f"A registered name (baseline, oracle, empty, …), {spec_usages()}. Default: {DEFAULT_EXTRACTOR}.")
-@click.option("--command", "command", default=None, metavar="CMD",
+@click.option("--command", "command", type=TEXT, default=None, metavar="CMD",
               help="An external command that reads articles as JSON lines and writes predictions (same as "
                    "--extractor 'cmd:CMD'). It runs without a shell.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE",
@@ -86,24 +87,24 @@ def _table(result: dict[str, Any]) -> Any:
 @click.option("--gold", "gold_path", type=click.Path(path_type=Path), default=None,
               help="Gold folder (dataset with split files) or a gold JSON lines file. "
                    "Default: ./data/gold, else the checkout's data/gold.")
-@click.option("--split", default=DEFAULT_SPLIT, show_default=True, help="Split of a gold folder: dev, test or all.")
+@click.option("--split", type=SPLIT, default=DEFAULT_SPLIT, show_default=True, help="Split of a gold folder: dev, test or all.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
               help="Write the result JSON here (the scorer's result plus the extractor and the run).")
 @click.option("--predictions-out", type=click.Path(path_type=Path), default=None,
               help="Write the extractor's raw predictions here (JSON lines, khabar score reads them).")
-@click.option("--jobs", "-j", type=int, default=DEFAULT_JOBS, show_default=True,
+@click.option("--jobs", "-j", type=JOBS, default=DEFAULT_JOBS, show_default=True,
               help="Worker processes for the extractor; 0 uses every core.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
               help="Articles per call of the extractor.")
-@click.option("--timeout", type=float, default=None,
+@click.option("--timeout", type=SECONDS, default=None,
               help="Seconds a command or service may take per batch (commands, http, openai).")
-@click.option("--fuzzy", type=click.FloatRange(0, 1), default=None,
+@click.option("--fuzzy", type=FRACTION, default=None,
               help="Fuzzy alignment threshold for offset-free spans (0 turns fuzzy alignment off).")
 @click.option("--clitics/--no-clitics", default=True, show_default=True,
               help="Align offset-free spans that differ from the text by a proclitic (the clitic step).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
+@click.option("--bootstrap", type=RESAMPLES, default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the confidence intervals (0: none).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 def bench_cmd(spec: str | None, command: str | None, options: tuple[str, ...], gold_path: Path | None, split: str,
               json_out: Path | None, predictions_out: Path | None, jobs: int, batch_size: int, timeout: float | None,
               fuzzy: float | None, clitics: bool, bootstrap: int, seed: int) -> None:

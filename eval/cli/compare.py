@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from eval.cli.options import SEED, FiniteRange
 from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ def print_comparison(result: Comparison, console: Any, *, all_paths: bool = Fals
               help="Paired bootstrap resamples of documents.")
 @click.option("--trials", type=click.IntRange(min=1), default=DEFAULT_TRIALS, show_default=True,
               help="Approximate randomization trials.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of both tests.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=DEFAULT_ALPHA,
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of both tests.")
+@click.option("--alpha", type=FiniteRange(0, 1, min_open=True, max_open=True), default=DEFAULT_ALPHA,
               show_default=True, help="1 - the interval's confidence level; the significance level.")
 def compare_command(run_a: str, run_b: str, json_out: str | None, metrics: tuple[str, ...], resamples: int,
                     trials: int, seed: int, alpha: float) -> None:

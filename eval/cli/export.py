@@ -14,6 +14,7 @@ import click
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import DEFAULT_BATCH, DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.model import Article
+from eval.cli.options import TEXT, FiniteRange
 
 
 def pre_annotations(articles: Sequence[Article], spec: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -50,15 +51,15 @@ def write_tasks(path: Path, tasks: Sequence[dict[str, Any]]) -> None:
 
 
 @click.command("export")
-@click.argument("articles", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("articles", type=click.Path(path_type=Path))  # a folder: the reader says so (exit 1, as elsewhere)
 @click.option("--tasks", "tasks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the tasks to this JSON file.")
-@click.option("--project", default=None, help="Push the tasks to the project with this title (created when missing).")
+@click.option("--project", type=TEXT, default=None, help="Push the tasks to the project with this title (created when missing).")
 @click.option("--url", default=None, help=f"Label Studio server (default: ${URL_ENV}).")
 @click.option("--api-key", default=None, help=f"API key (default: ${KEY_ENV}; prefer the variable).")
-@click.option("--pre-annotate", "pre_annotate", default=None, metavar="EXTRACTOR",
+@click.option("--pre-annotate", "pre_annotate", type=TEXT, default=None, metavar="EXTRACTOR",
               help="Attach predictions: an extractor name or a predictions file (JSON lines).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=FiniteRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for each answer of the server.")
 @click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="N",
               help="Annotators per task: the project's queue gives each task to N people (with --project; "

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from eval.cli.options import JOBS, SECONDS, TEXT, FiniteRange
 from eval.extract.plan import DEFAULT_SHARD_SIZE
 from eval.extractors.base import DEFAULT_BATCH_SIZE
 
@@ -35,7 +36,7 @@ def _progress_display() -> tuple[Any, Any]:
 
 @click.command("extract")
 @click.argument("articles", nargs=-1, required=True)
-@click.option("--extractor", "-e", "spec", required=True, metavar="NAME",
+@click.option("--extractor", "-e", "spec", type=TEXT, required=True, metavar="NAME",
               help="A registered name (baseline, …), cmd:COMMAND, openai:MODEL, hf:MODEL_DIR, an http(s):// URL "
                    "or module:attr, as for khabar bench.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
@@ -44,14 +45,14 @@ def _progress_display() -> tuple[Any, Any]:
               help="An option for the extractor (repeatable); a changed option is a different run.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: worker processes on this machine; ray: Ray Data on a local or joined Ray cluster.")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+@click.option("--jobs", "-j", type=JOBS, default=1, show_default=True,
               help="Worker processes (local) or actors (ray); 0 uses every core (every CPU of the cluster).")
 @click.option("--address", default=None, metavar="ADDRESS",
               help="With --engine ray: join this cluster (auto, HOST:PORT, ray://HOST:PORT) instead of starting "
                    "a local Ray for the run.")
-@click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+@click.option("--connect-timeout", type=SECONDS, default=10.0, show_default=True,
               help="Seconds to wait for the cluster at --address to answer.")
-@click.option("--worker-cpus", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--worker-cpus", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
               help="With --engine ray: CPUs reserved per actor; below 1 runs more actors than CPUs, for an "
                    "extractor that waits on a service (openai:, http://).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,

@@ -11,6 +11,7 @@ from annotation.errors import KhabarError
 from annotation.locations import default_data
 from annotation.scheme import SCHEME_ENV, load_scheme
 from annotation.versions import not_covered, records_scheme
+from eval.cli.options import SEED
 
 IN_DATA = "Default: ./data/{0}, else the checkout's data/{0}."
 PROVENANCE = (
@@ -52,6 +53,8 @@ def validate_cmd(gold: Path | None, scheme_path: Path | None) -> None:
     scheme = load_scheme(scheme_path)
     gold = gold or default_data("gold", "a GOLD path")
     docs = load_gold(gold)
+    if not docs:
+        raise KhabarError(f"{gold}: no gold documents (an empty file or folder is not a gold set)")
     problems = validate_corpus(docs, scheme, place=f"{gold}: ") + card_problems(gold)
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -66,14 +69,14 @@ def gold_group() -> None:
 
 
 @gold_group.command("build")
-@click.option("--articles", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--articles", type=click.Path(path_type=Path), default=None,
               help="Clean articles (output of khabar ingest). " + IN_DATA.format("articles.jsonl"))
 @click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of anchored annotation sources, one <id>.json each. "
                    + IN_DATA.format("annotations"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Gold dataset folder to write. " + IN_DATA.format("gold"))
-@click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@click.option("--seed", type=SEED, default=None, help="Split seed (default: the dataset's).")
 @version_option
 @date_option
 @scheme_option

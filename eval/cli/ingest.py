@@ -11,6 +11,7 @@ from annotation.ingest.cleaning import MAX_REPEATED_WORDS, OUTLET_MIN_ARTICLES, 
 from annotation.ingest.dedup import NEAR_DUPLICATE_THRESHOLD
 from annotation.errors import KhabarError
 from annotation.ingest.rawfiles import DEFAULT_TEXT_FIELD, RAW_SUFFIXES, RawInput
+from eval.cli.options import FRACTION, TEXT
 
 if TYPE_CHECKING:
     from annotation.ingest.pipeline import IngestReport
@@ -22,15 +23,15 @@ PROGRESS_MIN_FILES = 20
 @click.argument("raw", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Clean articles file to write (JSON lines, one article per line, sorted by id).")
-@click.option("--text-field", default=DEFAULT_TEXT_FIELD, show_default=True,
+@click.option("--text-field", type=TEXT, default=DEFAULT_TEXT_FIELD, show_default=True,
               help="Field holding the article text in .jsonl input.")
 @click.option("--outlet-min-articles", type=click.IntRange(min=2), default=OUTLET_MIN_ARTICLES, show_default=True,
               help="A line found in this many articles (story groups) of one outlet is outlet boilerplate.")
-@click.option("--outlet-min-share", type=click.FloatRange(0, 1), default=OUTLET_MIN_SHARE, show_default=True,
+@click.option("--outlet-min-share", type=FRACTION, default=OUTLET_MIN_SHARE, show_default=True,
               help="...or in at least this share of the outlet's articles (and in at least 2).")
 @click.option("--max-repeated-words", type=click.IntRange(min=1), default=MAX_REPEATED_WORDS, show_default=True,
               help="A line repeated within one article is dropped (all copies) when it has at most this many words.")
-@click.option("--near-duplicate-threshold", type=click.FloatRange(0, 1), default=NEAR_DUPLICATE_THRESHOLD,
+@click.option("--near-duplicate-threshold", type=FRACTION, default=NEAR_DUPLICATE_THRESHOLD,
               show_default=True, help="Word 3-gram containment at which two articles are one story group.")
 def ingest_cmd(raw: tuple[Path, ...], out: Path, text_field: str, outlet_min_articles: int,
                outlet_min_share: float, max_repeated_words: int, near_duplicate_threshold: float) -> None:

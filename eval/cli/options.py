@@ -4,12 +4,14 @@ non-empty strings. (click's own ranges let NaN through: every comparison with Na
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import click
 
+from eval.scoring.defaults import MAX_RESAMPLES
+
 MAX_SEED = 2**32 - 1  # numpy's seeds
-MAX_RESAMPLES = 100_000  # bootstrap resamples / randomization trials: beyond this, time and memory, not precision
 
 
 class FiniteRange(click.FloatRange):
@@ -43,3 +45,19 @@ FRACTION = FiniteRange(0, 1)
 OPEN_FRACTION = FiniteRange(0, 1, min_open=True)
 SECONDS = FiniteRange(min=0, min_open=True)
 TEXT = NonEmpty()
+
+
+class SplitName(NonEmpty):
+    """The name of a split of a gold folder (``dev``, ``test``, …): a name, never a path."""
+
+    name = "split"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        value = super().convert(value, param, ctx)
+        if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+            self.fail(f"{value!r} is not a split name (dev, test, …); give the gold file itself as GOLD "
+                      "to score another file.", param, ctx)
+        return value
+
+
+SPLIT = SplitName()

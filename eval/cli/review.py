@@ -10,16 +10,18 @@ import click
 
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import URL_ENV
+from annotation.redact import redact
 from annotation.review.units import CLAIM_IOU
 from annotation.scheme import load_scheme
 from annotation.gold.dataset import SPLIT_CHOICES
 from eval.cli.agreement_tables import FORMATS
 from eval.cli.gold import date_option, version_option
+from eval.cli.options import OPEN_FRACTION, SEED, TEXT
 
 UNRESOLVED_NAME = "unresolved.jsonl"
 SHOWN_UNRESOLVED = 20
 
-records_argument = click.argument("records", type=click.Path(exists=True, path_type=Path))
+records_argument = click.argument("records", type=click.Path(path_type=Path))  # the reader names what is wrong
 scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path),
                              default=None,
                              help="Scheme file (default: $KHABAR_SCHEME, else the scheme shipped with khabar).")
@@ -38,7 +40,7 @@ scheme_option = click.option("--scheme", "scheme_path", type=click.Path(dir_okay
 @click.option("--exclude", multiple=True, metavar="ANNOTATOR", help="Leave this annotator out (repeatable).")
 @click.option("--adjudicator", default=None, help="The adjudicator: left out, since agreement is between annotators.")
 @click.option("--url", default=None, help=f"Label Studio server for the task links (default: ${URL_ENV}).")
-@click.option("--claim-iou", type=click.FloatRange(0, 1, min_open=True), default=CLAIM_IOU, show_default=True,
+@click.option("--claim-iou", type=OPEN_FRACTION, default=CLAIM_IOU, show_default=True,
               help="Token IoU at which two claims match.")
 @scheme_option
 def agreement_cmd(records: Path, json_out: Path | None, html_out: Path | None, fmt: str, exclude: tuple[str, ...], adjudicator: str | None,
@@ -62,7 +64,8 @@ def agreement_cmd(records: Path, json_out: Path | None, html_out: Path | None, f
     recs = load_records(records)
     _warn_version(recs, load_scheme(scheme_path), records, "compared")
     report = agreement_report(recs, scheme=load_scheme(scheme_path), claim_iou=claim_iou,
-                              exclude=left_out, url=url or os.environ.get(URL_ENV))
+                              exclude=left_out,  # the task links never carry a password
+                              url=redact(url or os.environ.get(URL_ENV) or "") or None)
     if json_out is not None:
         write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     if html_out is not None:
@@ -106,12 +109,12 @@ def _provenance(result: Any, records: int, annotators: list[str], adjudicator: s
 @records_argument
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Gold dataset folder to write (split files, README.md card, unresolved.jsonl).")
-@click.option("--adjudicator", default=None, help="Annotator whose annotation wins where there is no ground truth.")
-@click.option("--articles", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--adjudicator", type=TEXT, default=None, help="Annotator whose annotation wins where there is no ground truth.")
+@click.option("--articles", type=click.Path(path_type=Path), default=None,
               help="Clean articles (output of khabar ingest): full metadata and story groups for the split.")
 @click.option("--allow-unresolved", is_flag=True,
               help="Write the gold set even if some disagreements are unresolved (those units are left out).")
-@click.option("--seed", type=int, default=None, help="Split seed (default: the dataset's).")
+@click.option("--seed", type=SEED, default=None, help="Split seed (default: the dataset's).")
 @click.option("--split", "split_how", type=click.Choice(SPLIT_CHOICES), default="auto", show_default=True,
               help="auto: dev and test by story group (seeded); dev or test: every article in that split; "
                    "all: every article in test (the split khabar bench scores).")

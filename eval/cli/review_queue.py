@@ -8,6 +8,7 @@ import click
 
 from annotation.labelstudio.client import DEFAULT_BATCH, DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.scheme import load_scheme
+from eval.cli.options import FiniteRange
 
 
 @click.group("review")
@@ -20,7 +21,7 @@ def review_group() -> None:
 @click.option("--project", required=True, help="Title of the review project (created when missing).")
 @click.option("--url", default=None, help=f"Label Studio server (default: ${URL_ENV}).")
 @click.option("--api-key", default=None, help=f"API key (default: ${KEY_ENV}; prefer the variable).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=FiniteRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for each answer of the server.")
 @click.option("--scheme", "scheme_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Scheme file (default: data/scheme.json).")

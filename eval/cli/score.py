@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from eval.cli.options import OPEN_FRACTION, RESAMPLES, SEED, SPLIT, TEXT, FiniteRange
 from eval.scoring.defaults import DEFAULT_CLAIM_IOU, DEFAULT_RESAMPLES, DEFAULT_SEED
 SCHEME_ORDER = ("strict", "exact", "partial", "type")
 
@@ -98,25 +99,28 @@ def _print_clitic_gap(gold: str, predictions: str, split: str | None, summary: d
 @click.argument("gold")
 @click.argument("predictions")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the result JSON here.")
-@click.option("--split", help="With a gold folder: the split to score (dev, test); default: every split.")
-@click.option("--iou", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_CLAIM_IOU, show_default=True,
+@click.option("--split", type=SPLIT, help="With a gold folder: the split to score (dev, test); default: every split.")
+@click.option("--iou", type=OPEN_FRACTION, default=DEFAULT_CLAIM_IOU, show_default=True,
               help="Token IoU for a predicted claim (and its source and cue) to match a gold one.")
-@click.option("--label-map", help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
+@click.option("--label-map", type=TEXT, help="Map predicted entity labels: wojood, anercorp, conll, wikiann, or a JSON file "
                                   "{\"PREDICTED\": \"SCHEME_LABEL\" or null}.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES, show_default=True,
+@click.option("--bootstrap", type=RESAMPLES, default=DEFAULT_RESAMPLES, show_default=True,
               help="Bootstrap resamples of documents for the confidence intervals (0: none).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--clitics/--no-clitics", default=True, show_default=True,
               help="Align offset-free spans that differ from the text by a proclitic (reported as the clitic step).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write an error report here: errors.jsonl and report.html (errors highlighted in the articles).")
+@click.option("--min-overlap-percentage", "min_overlap", type=FiniteRange(0, 100, min_open=True), default=None,
+              help="nervaluate's min_overlap_percentage: a gold and a predicted mention overlap when they share at "
+                   "least this percent of the gold mention's characters (default: any shared character).")
 @click.option("--clitic-gap", is_flag=True, help="Also score with proclitics (و ف ب ل ك) left out of gold and predicted "
                                                 "mentions alike: how much of the gap is clitic boundaries alone.")
-@click.option("--extractor", "extractor", metavar="NAME@VERSION", default=None,
+@click.option("--extractor", "extractor", type=TEXT, metavar="NAME@VERSION", default=None,
               help="The extractor that made the predictions: warned about when the gold was pre-annotated by it.")
 def score_command(gold: str, predictions: str, json_out: str | None, split: str | None, iou: float,
                   label_map: str | None, bootstrap: int, seed: int, clitics: bool, report_dir: str | None,
-                  clitic_gap: bool, extractor: str | None) -> None:
+                  min_overlap: float | None, clitic_gap: bool, extractor: str | None) -> None:
     """Score a PREDICTIONS JSON lines file against GOLD (a gold folder or a split file).
 
     Entities under the four SemEval-2013 schemes (strict, exact, partial, type) with
@@ -130,7 +134,7 @@ def score_command(gold: str, predictions: str, json_out: str | None, split: str 
     from eval.scoring.scorer import ScoreConfig, score_files
 
     config = ScoreConfig(iou=iou, label_map=label_map, bootstrap=bootstrap, seed=seed,
-                         align=AlignConfig(clitics=clitics))
+                         align=AlignConfig(clitics=clitics), min_overlap=min_overlap)
     from eval.scoring.provenance import models_of_path, provenance_warnings
 
     run = score_files(gold, predictions, config=config, split=split)

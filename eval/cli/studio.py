@@ -11,6 +11,7 @@ import click
 from annotation.errors import KhabarError
 from annotation.labelstudio.client import DEFAULT_TIMEOUT, KEY_ENV, URL_ENV
 from annotation.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_START_TIMEOUT
+from eval.cli.options import TEXT, FiniteRange
 
 
 @click.command("studio")
@@ -18,7 +19,7 @@ from annotation.labelstudio.server import DEFAULT_DATA_DIR, DEFAULT_START_TIMEOU
               show_default=True, help="Folder of the server's SQLite database, credentials file and log.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port on 127.0.0.1 (default: the previous one if free, else a free one).")
-@click.option("--start-timeout", type=click.FloatRange(min=1), default=DEFAULT_START_TIMEOUT, show_default=True,
+@click.option("--start-timeout", type=FiniteRange(min=1), default=DEFAULT_START_TIMEOUT, show_default=True,
               help="Seconds to wait for the server to answer /health.")
 def studio_cmd(data_dir: Path, port: int | None, start_timeout: float) -> None:
     """Start a local Label Studio on 127.0.0.1 and print its URL and login; Ctrl-C (or SIGTERM) stops it.
@@ -73,13 +74,13 @@ def _print_access(studio: Any) -> None:
 
 
 @click.command("import")
-@click.argument("export", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("export", required=False, type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Records folder: raw/<sha256>.json, records.jsonl, quarantine.jsonl.")
 @click.option("--url", default=None, help=f"Label Studio server (default: ${URL_ENV}).")
-@click.option("--project", default=None, help="Title of the project to pull (instead of an EXPORT file).")
+@click.option("--project", type=TEXT, default=None, help="Title of the project to pull (instead of an EXPORT file).")
 @click.option("--api-key", default=None, help=f"API key (default: ${KEY_ENV}; prefer the variable).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=FiniteRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for each answer of the server.")
 def import_cmd(export: Path | None, out: Path, url: str | None, project: str | None, api_key: str | None,
                timeout: float) -> None:

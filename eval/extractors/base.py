@@ -17,6 +17,8 @@ returns ``{"id": [...], "prediction": [JSON line, ...]}``.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -102,3 +104,21 @@ def describe(extractor: Any) -> dict[str, str]:
     """Name and version of an extractor, for run records."""
     return {"name": str(getattr(extractor, "name", type(extractor).__name__)),
             "version": str(getattr(extractor, "version", "unknown"))}
+
+
+def seconds_option(value: Any, name: str = "timeout") -> float:
+    """An extractor option that is a positive, finite number of seconds (``-o timeout=abc`` is the user's input)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
+        raise KhabarError(f"option {name}: {value!r} is not a positive number of seconds")
+    return seconds
+
+
+def count_option(value: Any, name: str) -> int:
+    """An extractor option that is a whole number from 0 (``retries``)."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise KhabarError(f"option {name}: {value!r} is not a whole number from 0")
+    return int(value)

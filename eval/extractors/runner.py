@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.io import lone_surrogate
 from annotation.model import Annotated, Article, Prediction, Span
 from annotation.spans import check_span
 from eval.extractors.base import DEFAULT_BATCH_SIZE, Extractor, ExtractorError, describe, prediction_from
@@ -76,9 +77,17 @@ def _crash(name: str, articles: Sequence[Article], exc: BaseException) -> Extrac
                           f"{type(exc).__name__}: {exc}{at}")
 
 
+def _exit_error(name: str, where: str, exc: SystemExit) -> ExtractorError:
+    return ExtractorError(f"extractor {name!r} called sys.exit({exc.code!r}){where}; an extractor must return "
+                          "its predictions or raise an exception", pinpoint=False)
+
+
 def _extract(extractor: Extractor, articles: Sequence[Article]) -> list[Prediction]:
     name = describe(extractor)["name"]
-    result = extractor.extract(articles)
+    try:
+        result = extractor.extract(articles)
+    except SystemExit as exc:  # the process is khabar's, not the extractor's: a clear error instead of an exit
+        raise _exit_error(name, "", exc) from None  # run_batch adds the articles
     if not isinstance(result, list | tuple):
         raise ExtractorError(f"extractor {name!r} returned a {type(result).__name__} for {_where(articles)}, "
                              "expected a list of predictions")
@@ -122,6 +131,10 @@ def check_batch(name: str, articles: Sequence[Article], preds: Sequence[Predicti
         if pred.id in seen:
             raise ExtractorError(f"extractor {name!r} returned two predictions for article {pred.id!r}")
         seen.add(pred.id)
+        place = lone_surrogate(pred.to_dict())
+        if place:
+            raise ExtractorError(f"extractor {name!r}, article {pred.id} {place}: a lone surrogate (\\ud800-\\udfff) "
+                                 "is not a character; it cannot be written as UTF-8")
         for item, span in _spans(pred):
             if span.start is None and span.end is None:
                 continue
@@ -145,6 +158,8 @@ def _prepare(extractor: Extractor, articles: Sequence[Article], name: str) -> No
         return
     try:
         prepare(articles)
+    except SystemExit as exc:
+        raise _exit_error(name, " while preparing", exc) from None
     except KhabarError:
         raise
     except Exception as exc:

@@ -65,6 +65,10 @@ def read_table(path: Path, schema: pa.Schema) -> pa.Table:
         raise NotColumnar from None
     if table.num_rows != lines:
         raise NotColumnar
+    try:  # pyarrow does not check the UTF-8 of JSON strings (nor escaped lone surrogates): a full validation does
+        table.validate(full=True)
+    except pa.ArrowInvalid:
+        raise NotColumnar from None
     return table
 
 

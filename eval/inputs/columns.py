@@ -6,7 +6,7 @@ for what is rare (claims, predictions that need alignment), so that 100,000 docu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +48,41 @@ class MentionColumn:
 
     def __len__(self) -> int:
         return self._size
+
+
+def repeated(doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray, n_labels: int) -> np.ndarray:
+    """Which mentions (with offsets) repeat an earlier one of the same document, offsets and label."""
+    width = int(max(end.max(), 0)) + 2
+    if (int(doc.max()) + 1) * width * width * max(n_labels, 1) < 2 ** 62:
+        key = ((doc * width + (start + 1)) * width + (end + 1)) * n_labels + label
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        same_key = k[1:] == k[:-1]
+    else:
+        order = np.lexsort((label, end, start, doc))
+        d, s, e, lab = doc[order], start[order], end[order], label[order]
+        same_key = (d[1:] == d[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1]) & (lab[1:] == lab[:-1])
+    same = np.zeros(len(doc), dtype=bool)
+    same[order[1:][same_key & (start[order][1:] >= 0)]] = True
+    return same
+
+
+def drop_repeated(column: MentionColumn, names: Sequence[str],
+                  where: Sequence[str] | Mapping[int, str]) -> tuple[MentionColumn, int, str]:
+    """``column`` without mentions that repeat an earlier one (same document, offsets and label): the one
+    rule for duplicates, on both sides. Returns the column, how many were dropped and an example."""
+    if not len(column):
+        return column, 0, ""
+    doc, start, end, label = column.arrays()
+    same = repeated(doc, start, end, label, len(names))
+    if not same.any():
+        return column, 0, ""
+    first = int(np.flatnonzero(same)[0])
+    example = f"{where[int(doc[first])]}: {names[int(label[first])]} [{int(start[first])}, {int(end[first])})"
+    keep = ~same
+    kept = MentionColumn()
+    kept.extend(doc[keep], start[keep], end[keep], label[keep])
+    return kept, int(same.sum()), example
 
 
 class TextColumn(Sequence[str]):

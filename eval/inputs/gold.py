@@ -30,7 +30,7 @@ from eval.engine.entities import Columns
 from eval.engine.gcpause import gc_paused
 from eval.inputs import columnar
 from eval.inputs.columnar import NotColumnar
-from eval.inputs.columns import MentionColumn, TextColumn
+from eval.inputs.columns import MentionColumn, TextColumn, drop_repeated
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -71,6 +71,8 @@ class Gold:
     fingerprint: str = ""
     index: dict[str, int] = field(default_factory=dict)
     columnar: bool = False
+    duplicate_mentions: int = 0  # identical mentions (same offsets and label) counted once
+    duplicate_example: str = ""
     _code: dict[str, int] = field(default_factory=dict)
     _id_arrays: list[pa.Array] = field(default_factory=list)  # the ids as Arrow arrays, when read by pyarrow
 
@@ -148,6 +150,12 @@ class Gold:
             if self.claims[i] and entity is not None:
                 self.clusters[i].setdefault(str(entity), []).append(Span(s, e))
         self.mentions.extend_rows(i, rows)
+
+    def drop_repeated(self) -> Gold:
+        """Count identical mentions once (the rule for predictions too); the scorer warns."""
+        self.mentions, self.duplicate_mentions, self.duplicate_example = drop_repeated(
+            self.mentions, self.label_names, self.where)
+        return self
 
     def add_document(self, doc: Annotated, where: str) -> None:
         """A model document (the rule: both readers give what this gives)."""
@@ -250,7 +258,7 @@ def gold_from_documents(docs: Sequence[Annotated]) -> Gold:
         for i, doc in enumerate(docs):
             gold.add_document(doc, f"gold document {i + 1} ({doc.id}): ")
     gold.fingerprint = fingerprint(docs)
-    return gold
+    return gold.drop_repeated()
 
 
 def read_gold_columns(path: str | Path, split: str | None = None, *, fast: bool = True) -> Gold:
@@ -261,10 +269,10 @@ def read_gold_columns(path: str | Path, split: str | None = None, *, fast: bool 
     with gc_paused():
         if fast:
             try:
-                return _columnar_gold(files)
+                return _columnar_gold(files).drop_repeated()
             except (NotColumnar, KhabarError):
                 pass
-        return _line_by_line_gold(files)
+        return _line_by_line_gold(files).drop_repeated()
 
 
 def _columnar_gold(files: list[Path]) -> Gold:

@@ -38,7 +38,7 @@ from eval.engine.gcpause import gc_paused
 from eval.inputs import columnar
 from eval.inputs.alignment import AlignConfig, AlignReport, align_prediction
 from eval.inputs.columnar import NotColumnar
-from eval.inputs.columns import MentionColumn
+from eval.inputs.columns import MentionColumn, drop_repeated
 from eval.inputs.gold import Gold
 from eval.inputs.labelmap import IDENTITY, LabelMap
 
@@ -234,11 +234,14 @@ class PredictionReader:
         self._check_prediction(pred, len(text), where)
         out = self.out
         aligned = align_prediction(pred, text, self.align, out.alignment) if _needs_alignment(pred) else pred
+        repeats = self._text_repeats(pred, aligned, text, where) if aligned is not pred else set()
         rows = []
         for k, (m, given) in enumerate(zip(aligned.entities, pred.entities)):
             code = self._label(m.label, f"{where}entities[{k}]: ")
             if code < 0:
                 out.dropped[m.label] += 1
+                continue
+            if k in repeats:
                 continue
             if m.start is not None and m.end is not None:
                 if given.start is not None and given.text is not None and given.text != text[m.start:m.end]:
@@ -249,6 +252,32 @@ class PredictionReader:
         out.mentions.extend_rows(i, rows)
         if aligned.claims:
             out.claims[i] = aligned.claims
+
+    def _text_repeats(self, pred: Prediction, aligned: Prediction, text: str, where: str) -> set[int]:
+        """The one rule for duplicates, for offset-free mentions: a copy that found no place because an
+        identical mention (same label, same text) took it counts once, as a repeated offset mention does
+        (reported as a duplicate, not as unaligned). Another unaligned string that the text holds is
+        marked as such (``occurrences``): its places are all taken by other mentions."""
+        placed = {(m.label, text[m.start:m.end]) for m in aligned.entities if m.start is not None and m.end is not None}
+        unaligned = [u for u in self.out.alignment.unaligned if u.get("id") == pred.id and u.get("kind") == "entity"]
+        repeats = set()
+        for k, (m, given) in enumerate(zip(aligned.entities, pred.entities)):
+            if m.start is not None or given.start is not None or not (given.text or "").strip():
+                continue
+            needle = given.text.strip()
+            entry = next((u for u in unaligned if u.get("text") == given.text and "occurrences" not in u), None)
+            if (m.label, needle) in placed:
+                repeats.add(k)
+                self.out.duplicate_mentions += 1
+                self.out.duplicate_example = self.out.duplicate_example or f"{where}{m.label} {needle!r} (text only)"
+                if entry is not None:
+                    unaligned.remove(entry)
+                    self.out.alignment.unaligned.remove(entry)
+                    self.out.alignment.total -= 1
+            elif entry is not None and needle in text:
+                entry["occurrences"] = text.count(needle)
+                unaligned.remove(entry)
+        return repeats
 
     def _check_prediction(self, pred: Prediction, n: int, where: str) -> None:
         """Known labels (before alignment), offsets inside the text, known attribute values."""
@@ -279,35 +308,10 @@ class PredictionReader:
         out = self.out
         if not len(out.mentions):
             return out
-        doc, start, end, label = out.mentions.arrays()
-        same = repeated(doc, start, end, label, len(out.labels))
-        if same.any():
-            keep = ~same
-            out.duplicate_mentions = int(same.sum())
-            first = int(np.flatnonzero(same)[0])
-            out.duplicate_example = (f"{out.where[int(doc[first])]}: {out.labels[int(label[first])]} "
-                                     f"[{int(start[first])}, {int(end[first])})")
-            column = MentionColumn()
-            column.extend(doc[keep], start[keep], end[keep], label[keep])
-            out.mentions = column
+        out.mentions, repeated, example = drop_repeated(out.mentions, out.labels, out.where)
+        out.duplicate_mentions += repeated  # with the offset-free copies already counted (_text_repeats)
+        out.duplicate_example = out.duplicate_example or example
         return out
-
-
-def repeated(doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray, n_labels: int) -> np.ndarray:
-    """Which mentions (with offsets) repeat an earlier one of the same document, offsets and label."""
-    width = int(max(end.max(), 0)) + 2
-    if (int(doc.max()) + 1) * width * width * max(n_labels, 1) < 2 ** 62:
-        key = ((doc * width + (start + 1)) * width + (end + 1)) * n_labels + label
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        same_key = k[1:] == k[:-1]
-    else:
-        order = np.lexsort((label, end, start, doc))
-        d, s, e, lab = doc[order], start[order], end[order], label[order]
-        same_key = (d[1:] == d[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1]) & (lab[1:] == lab[:-1])
-    same = np.zeros(len(doc), dtype=bool)
-    same[order[1:][same_key & (start[order][1:] >= 0)]] = True
-    return same
 
 
 def _content_hash(obj: Any) -> bytes:

@@ -21,11 +21,14 @@ class ScoreConfig:
     seed: int = DEFAULT_SEED
     alpha: float = DEFAULT_ALPHA
     scheme: str = DEFAULT_SCHEME  # the headline scheme of the signature and the table
+    min_overlap: float | None = None  # nervaluate's min_overlap_percentage; None: any shared character
 
     def check(self) -> None:
         if not 0 < self.iou <= 1:
             raise KhabarError(f"the claim IoU threshold must be in (0, 1], not {self.iou}")
         if self.bootstrap < 0:
             raise KhabarError(f"the number of bootstrap resamples cannot be negative ({self.bootstrap})")
+        if self.min_overlap is not None and not 0 < self.min_overlap <= 100:
+            raise KhabarError(f"the minimum overlap is a percentage in (0, 100], not {self.min_overlap}")
         if self.scheme not in SCHEMES:
             raise KhabarError(f"unknown entity scheme {self.scheme!r} (one of {', '.join(SCHEMES)})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from annotation.matching import DEFAULT_CLAIM_IOU
 
 __all__ = ["DEFAULT_ALPHA", "DEFAULT_CLAIM_IOU", "DEFAULT_RESAMPLES", "DEFAULT_SCHEME", "DEFAULT_SEED",
-           "DEFAULT_TRIALS"]
+           "DEFAULT_TRIALS", "MAX_RESAMPLES"]
 
 DEFAULT_SCHEME = "strict"
 """The headline entity scheme (of the signature and the summary table; all four are in the result)."""
@@ -31,3 +31,6 @@ DEFAULT_TRIALS = 10000
 
 # DEFAULT_CLAIM_IOU (the token IoU from which two claims are candidates for a match) is
 # annotation.matching's: annotator agreement uses it too, and annotation never imports eval.
+
+MAX_RESAMPLES = 100_000
+"""Most bootstrap resamples or randomization trials: beyond this, time and memory, not precision."""

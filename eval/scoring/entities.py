@@ -24,7 +24,9 @@ i.e. first as many ``correct`` pairs as possible, then as many matched (``incorr
 ``partial``) pairs as possible -- which also maximises the partial scheme's credit
 correct + 0.5 * partial -- then pairs that agree on the other property, then the largest
 overlaps. Any shared character makes two mentions overlap (nervaluate needs 1% of the gold
-span by default: the same for spans shorter than 100 characters).
+span by default: the same for spans shorter than 100 characters). With ``min_overlap`` (a
+percentage, nervaluate's ``min_overlap_percentage``) a pair is a candidate only when the
+characters it shares are at least that share of the gold mention's.
 
 Per label, as nervaluate does, each scheme is scored again on the mentions of that label
 only (gold and predicted): a prediction of label A over a gold mention of label B counts as
@@ -42,7 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from annotation.matching import char_iou, match
+from annotation.matching import char_iou, match, overlap
 from eval.scoring.metrics import OUTCOMES, SCHEMES
 
 CORRECT, INCORRECT, PARTIAL, MISSED, SPURIOUS = range(len(OUTCOMES))
@@ -71,8 +73,17 @@ def outcome(scheme: str, g: Ent, p: Ent) -> int:
     raise ValueError(f"unknown scheme {scheme!r}")
 
 
-def _weight(scheme: str) -> Callable[[Ent, Ent], tuple[float, ...]]:
+def enough_overlap(g: Ent, p: Ent, min_overlap: float | None) -> bool:
+    """Do ``g`` (gold) and ``p`` share at least ``min_overlap`` percent of ``g``'s characters? (None: any.)"""
+    if min_overlap is None or g.start is None or g.end is None:
+        return True
+    return overlap(g, p) * 100 >= min_overlap * (g.end - g.start)
+
+
+def _weight(scheme: str, min_overlap: float | None = None) -> Callable[[Ent, Ent], tuple[float, ...]]:
     def weight(g: Ent, p: Ent) -> tuple[float, ...]:
+        if not enough_overlap(g, p, min_overlap):
+            return (0.0, 0.0, 0.0, 0.0)  # not a candidate
         same_bounds = float(g.start == p.start and g.end == p.end)
         same_label = float(g.label == p.label)
         iou = char_iou(g, p)
@@ -88,13 +99,16 @@ def _weight(scheme: str) -> Callable[[Ent, Ent], tuple[float, ...]]:
 WEIGHTS = {scheme: _weight(scheme) for scheme in SCHEMES}
 
 
-def matched(scheme: str, gold: Sequence[Ent], pred: Sequence[Ent]) -> list[tuple[int, int, int]]:
+def matched(scheme: str, gold: Sequence[Ent], pred: Sequence[Ent], *,
+            min_overlap: float | None = None) -> list[tuple[int, int, int]]:
     """``(gold index, pred index, outcome)`` of every matched pair under ``scheme``."""
-    return [(g, p, outcome(scheme, gold[g], pred[p])) for g, p in match(gold, pred, WEIGHTS[scheme])]
+    weight = WEIGHTS[scheme] if min_overlap is None else _weight(scheme, min_overlap)
+    return [(g, p, outcome(scheme, gold[g], pred[p])) for g, p in match(gold, pred, weight)]
 
 
-def _tally(out: Counter, prefix: str, scheme: str, gold: Sequence[Ent], pred: Sequence[Ent]) -> None:
-    pairs = matched(scheme, gold, pred)
+def _tally(out: Counter, prefix: str, scheme: str, gold: Sequence[Ent], pred: Sequence[Ent],
+           min_overlap: float | None) -> None:
+    pairs = matched(scheme, gold, pred, min_overlap=min_overlap)
     for _, _, o in pairs:
         out[f"{prefix}.{OUTCOMES[o]}"] += 1
     if len(gold) > len(pairs):
@@ -103,21 +117,22 @@ def _tally(out: Counter, prefix: str, scheme: str, gold: Sequence[Ent], pred: Se
         out[f"{prefix}.spurious"] += len(pred) - len(pairs)
 
 
-def document_counts(gold: Sequence[Ent], pred: Sequence[Ent]) -> Counter:
+def document_counts(gold: Sequence[Ent], pred: Sequence[Ent], *, min_overlap: float | None = None) -> Counter:
     """The entity counts of one document (or of any group of mentions), by the definitions above."""
     out: Counter = Counter()
     labels = sorted({e.label for e in gold} | {e.label for e in pred})
     for scheme in SCHEMES:
-        _tally(out, f"entities.{scheme}", scheme, gold, pred)
+        _tally(out, f"entities.{scheme}", scheme, gold, pred, min_overlap)
         for label in labels:
             _tally(out, f"entities.{scheme}.per_label.{label}", scheme,
-                   [e for e in gold if e.label == label], [e for e in pred if e.label == label])
+                   [e for e in gold if e.label == label], [e for e in pred if e.label == label], min_overlap)
     return +out
 
 
 # ------------------------------------------------------------------------------ errors
 
-def entity_errors(gold: Sequence[Ent], pred: Sequence[Ent], text: str) -> list[dict[str, Any]]:
+def entity_errors(gold: Sequence[Ent], pred: Sequence[Ent], text: str, *,
+                  min_overlap: float | None = None) -> list[dict[str, Any]]:
     """The errors of one document under the strict scheme's matching, for the error report.
 
     Kinds: ``spurious`` (a prediction matched to nothing: a false positive), ``missed`` (a gold
@@ -130,7 +145,7 @@ def entity_errors(gold: Sequence[Ent], pred: Sequence[Ent], text: str) -> list[d
                 "text": text[e.start:e.end] if has else None}
 
     out: list[dict[str, Any]] = []
-    pairs = match(gold, pred, WEIGHTS["strict"])
+    pairs = match(gold, pred, WEIGHTS["strict"] if min_overlap is None else _weight("strict", min_overlap))
     seen_g = {g for g, _ in pairs}
     seen_p = {p for _, p in pairs}
     for g, p in pairs:

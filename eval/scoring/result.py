@@ -153,9 +153,13 @@ def predictions_summary(preds: Predictions, missing: list[str]) -> PredictionsSu
             "text_mismatch": len(preds.text_mismatch)}
 
 
-def warnings_of(ids: Sequence[str], preds: Predictions, source: str) -> tuple[list[str], list[str]]:
-    """The warnings of a run (well-defined oddities of the predictions), and the gold ids without a line."""
+def warnings_of(ids: Sequence[str], preds: Predictions, source: str,
+                gold_duplicates: tuple[int, str] = (0, "")) -> tuple[list[str], list[str]]:
+    """The warnings of a run (well-defined oddities of the gold and the predictions), and the gold ids without a line."""
     warnings: list[str] = []
+    if gold_duplicates[0]:
+        warnings.append(f"{gold_duplicates[0]} repeated identical gold mention(s) counted once "
+                        f"(e.g. {gold_duplicates[1]}; `khabar validate` lists them)")
     missing = [doc_id for i, doc_id in enumerate(ids) if i not in preds.where]
     if preds.lines == 0:
         warnings.append(f"{source}: no predictions: every gold mention and claim counts as missed")
@@ -175,10 +179,17 @@ def warnings_of(ids: Sequence[str], preds: Predictions, source: str) -> tuple[li
         warnings.append(f"{len(preds.text_mismatch)} predicted span(s) have a text that differs from the article "
                         f"at their offsets; the offsets count (e.g. {', '.join(preds.text_mismatch[:MAX_EXAMPLES])})")
     report = preds.alignment
-    if report.unaligned:
-        examples = ", ".join(f"{u.get('id')} {u.get('kind')} {u.get('text')!r}" for u in report.unaligned[:MAX_EXAMPLES])
-        warnings.append(f"{len(report.unaligned)} of {report.total} offset-free predicted span(s) could not be "
+    taken = [u for u in report.unaligned if u.get("occurrences")]
+    lost = [u for u in report.unaligned if not u.get("occurrences")]
+    if lost:
+        examples = ", ".join(f"{u.get('id')} {u.get('kind')} {u.get('text')!r}" for u in lost[:MAX_EXAMPLES])
+        warnings.append(f"{len(lost)} of {report.total} offset-free predicted span(s) could not be "
                         f"aligned to the text and count as spurious (e.g. {examples})")
+    if taken:
+        examples = ", ".join(f"{u.get('id')} {u.get('kind')} {u.get('text')!r} ({u['occurrences']} in the text)"
+                             for u in taken[:MAX_EXAMPLES])
+        warnings.append(f"{len(taken)} of {report.total} offset-free predicted span(s) occur in the text, but every "
+                        f"occurrence is taken by another predicted span; they count as spurious (e.g. {examples})")
     return warnings, missing
 
 

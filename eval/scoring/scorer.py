@@ -46,7 +46,7 @@ from eval.inputs.labelmap import LabelMap, load_label_map
 from eval.inputs.predictions import PredictionReader, Predictions
 from eval.scoring.claims import claim_counts, claim_errors
 from eval.scoring.config import ScoreConfig
-from eval.scoring.entities import Ent, entity_errors
+from eval.scoring.entities import Ent, document_counts, entity_errors
 from eval.scoring.metrics import (ClaimAttributes, claim_attributes, gold_attributes, headline_with, nest, summary,
                                   with_intervals)
 from eval.scoring.result import (Alignment, ClaimsResult, EntityScheme, Summary, predictions_summary, versions,
@@ -101,7 +101,8 @@ class ScoreRun:
         for i, doc_id in enumerate(gold.ids):
             text = gold.texts[i]
             items = [{"what": "entity", **x} for x in entity_errors([Ent(*m) for m in by_doc_g.get(i, [])],
-                                                                   [Ent(*m) for m in by_doc_p.get(i, [])], text)]
+                                                                   [Ent(*m) for m in by_doc_p.get(i, [])], text,
+                                                                   min_overlap=self.config.min_overlap)]
             items += [{"what": "claim", **x} for x in claim_errors(gold.claims[i], pred.claims.get(i, ()), text,
                                                                   gold.clusters[i], iou=self.config.iou,
                                                                   attributes=self.attributes)]
@@ -154,8 +155,11 @@ def score_files(gold_path: str | Path, predictions_path: str | Path, *, config: 
 def _count(gold: Gold, preds: Predictions, config: ScoreConfig, attributes: ClaimAttributes) -> PerDocument:
     """Per-document counts: entities by the fast path, claims document by document (they are few)."""
     labels = preds.labels
-    blocks = [Block(r, c) for r, c in entity_blocks(gold.columns(labels), preds.columns(), labels)]
     keys = entity_keys(labels)
+    if config.min_overlap is None:
+        blocks = [Block(r, c) for r, c in entity_blocks(gold.columns(labels), preds.columns(), labels)]
+    else:  # nervaluate's minimum overlap: by the rule, document by document (the fast path has no threshold)
+        blocks = [_rule_block(gold, preds, keys, config.min_overlap)]
     column = {k: j for j, k in enumerate(keys)}
     extra_r: list[int] = []
     extra_c: list[int] = []
@@ -197,7 +201,8 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, scheme: Scheme, ti
     with gc_paused():
         per_document = _count(gold, preds, config, attributes)
     t_count = time.perf_counter()
-    warnings, missing = warnings_of(gold.ids, preds, sources.get("predictions", "predictions"))
+    warnings, missing = warnings_of(gold.ids, preds, sources.get("predictions", "predictions"),
+                                    (gold.duplicate_mentions, gold.duplicate_example))
     if not_scored is not None:
         warnings.insert(0, not_scored)
     flat = with_intervals(summary(per_document.totals(), attributes),
@@ -216,7 +221,8 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, scheme: Scheme, ti
         "warnings": warnings,
         "config": {**sources, "iou": config.iou, "align": asdict(config.align),  # type: ignore[typeddict-item]
                    "label_map": config.label_map, "bootstrap": config.bootstrap, "seed": config.seed,
-                   "alpha": config.alpha, "scheme": config.scheme},
+                   "alpha": config.alpha, "scheme": config.scheme,
+                   **({"min_overlap": config.min_overlap} if config.min_overlap is not None else {})},
         "versions": versions(),
         "timing": {"read_s": round(times[1] - times[0], 3), "count_s": round(t_count - times[1], 3),
                    "bootstrap_s": round(t_done - t_count, 3), "total_s": round(t_done - times[0], 3)},
@@ -224,8 +230,25 @@ def _run(gold: Gold, preds: Predictions, config: ScoreConfig, scheme: Scheme, ti
     return ScoreRun(per_document, summary_, warnings, gold, preds, config, attributes)
 
 
+def _rule_block(gold: Gold, preds: Predictions, keys: list[str], min_overlap: float) -> Block:
+    """The entity counts of every document by :func:`eval.scoring.entities.document_counts`."""
+    column = {k: j for j, k in enumerate(keys)}
+    by_doc_g, by_doc_p = gold.mention_lists(), preds.mention_lists()
+    rows: list[int] = []
+    cols: list[int] = []
+    counts: list[int] = []
+    for i in sorted(set(by_doc_g) | set(by_doc_p)):
+        g = [Ent(*m) for m in by_doc_g.get(i, [])]
+        p = [Ent(*m) for m in by_doc_p.get(i, [])]
+        for key, n in sorted(document_counts(g, p, min_overlap=min_overlap).items(), key=lambda kv: column[kv[0]]):
+            rows.append(i)
+            cols.append(column[key])
+            counts.append(n)
+    return Block(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(counts, dtype=np.int64))
+
+
 def _signature(gold: Gold, config: ScoreConfig, label_map: LabelMap, release: str | None) -> Signature:
     return Signature(gold=gold.fingerprint, scheme=config.scheme, iou=config.iou,
                      normalise=config.align.normalise, align=config.align.describe(),
                      label_map=label_map.signature or None, bootstrap=config.bootstrap, seed=config.seed,
-                     release=release)
+                     release=release, min_overlap=config.min_overlap)

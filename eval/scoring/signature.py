@@ -10,6 +10,7 @@
 - ``norm``: ``ar`` when offset-free spans are aligned after Arabic normalisation, else ``none``;
 - ``align``: the alignment steps (:meth:`eval.inputs.alignment.AlignConfig.describe`);
 - ``map``: the label mapping, only when one was given;
+- ``ov``: the minimum overlap (percent of the gold mention), only when one was given;
 - ``bs`` / ``seed``: bootstrap resamples and seed of the confidence intervals (``bs:0``: none).
 """
 
@@ -34,6 +35,7 @@ class Signature:
     seed: int = DEFAULT_SEED
     version: str = ".".join(__version__.split(".")[:2])
     release: str | None = None  # the gold release's version, when the gold names one
+    min_overlap: float | None = None
 
 
     def parts(self) -> list[tuple[str, str]]:
@@ -45,6 +47,8 @@ class Signature:
                  ("align", self.align)]
         if self.label_map:
             parts.append(("map", self.label_map))
+        if self.min_overlap is not None:
+            parts.append(("ov", f"{self.min_overlap:g}"))
         parts += [("bs", str(self.bootstrap)), ("seed", str(self.seed))]
         return parts
 

@@ -19,12 +19,12 @@ from typing import Any, TypedDict
 import numpy as np
 
 from annotation.errors import KhabarError
-from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS
+from eval.scoring.defaults import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS, MAX_RESAMPLES
 from eval.statistics.counts import CountMatrix, count_matrix
 from eval.statistics.evaluation import (TOLERANCE, Evaluator, Metric, check_knobs, check_paths, default_metric,
                                         headline_paths, percentile_interval)
 from eval.statistics.resampling import BATCH_CELLS, Summer, coin_flips, resampled_sums
-from eval.statistics.runs import Names, check_comparable, run_documents
+from eval.statistics.runs import Names, check_comparable, check_counts, run_documents
 
 __all__ = ["Comparison", "MetricTest", "paired_tests"]
 
@@ -71,6 +71,7 @@ def paired_tests(run_a: Mapping[str, Any], run_b: Mapping[str, Any], *, n: int =
     metric = metric or default_metric()
     a, b = _matrices(run_a, run_b, names)
     evaluate = Evaluator(metric, a.keys, _paths(metric, a, b, metric_paths), integral=a.integral and b.integral)
+    _check_size(n, trials, len(a.keys), len(evaluate.paths))
     point = evaluate(np.stack([a.total(), b.total()]))
     boot = _bootstrap_differences(a, b, evaluate, n, seed)
     randomized = _randomized_differences(a, b, evaluate, trials, seed)
@@ -90,6 +91,8 @@ def paired_tests(run_a: Mapping[str, Any], run_b: Mapping[str, Any], *, n: int =
 def _matrices(run_a: Mapping[str, Any], run_b: Mapping[str, Any], names: Names) -> tuple[CountMatrix, CountMatrix]:
     """The two runs' count matrices over the same keys (every key either run has)."""
     docs_a, docs_b = run_documents(run_a, names[0]), run_documents(run_b, names[1])
+    check_counts(docs_a, names[0])
+    check_counts(docs_b, names[1])
     keys = sorted({k for counts in (*docs_a.values(), *docs_b.values()) for k in counts})
     return count_matrix(docs_a, keys, where=f"{names[0]}: "), count_matrix(docs_b, keys, where=f"{names[1]}: ")
 
@@ -103,6 +106,15 @@ def _paths(metric: Metric, a: CountMatrix, b: CountMatrix, metric_paths: Sequenc
     paths = list(metric_paths)
     check_paths(paths, {**metric(totals[0]), **metric(totals[1])})
     return paths
+
+
+def _check_size(n: int, trials: int, keys: int, paths: int) -> None:
+    """Refuse more resamples or trials than :data:`MAX_RESAMPLES`, saying what they would cost in memory."""
+    for what, count, columns in (("resamples", n, 2 * keys + 2 * paths), ("trials", trials, 2 * keys + 3 * paths)):
+        if count > MAX_RESAMPLES:
+            gigabytes = count * columns * 8 / 1e9
+            raise KhabarError(f"{count} {what} would need about {gigabytes:,.1f} GB of memory on these runs "
+                              f"({keys} counts, {paths} metrics); at most {MAX_RESAMPLES} are allowed")
 
 
 def _metric_test(point: np.ndarray, boot: np.ndarray, randomized: np.ndarray, alpha: float) -> MetricTest:

@@ -25,6 +25,8 @@ RELEASE_PART = frozenset({"release"})
 
 Names = tuple[str, str]
 
+MAX_COUNT = 2**53  # beyond this a float64 count is no longer exact: no evaluation has that many mentions
+
 
 def read_run(path: str | Path) -> dict[str, Any]:
     """A result JSON file (``khabar score --json``), with a clear error when it is not one."""
@@ -58,6 +60,21 @@ def run_documents(run: Mapping[str, Any], name: str = "run") -> dict[str, Counts
         return out
     raise KhabarError(f"{name}: no per-document counts ('per_document') — "
                       "compare needs result JSONs written by `khabar score --json` or `khabar bench --json`")
+
+
+def check_counts(per_document: Mapping[str, Counts], name: str = "run") -> None:
+    """Refuse counts that no scoring wrote: negative, fractional, absurdly large or not numbers
+    (naming the run, the document and the key)."""
+    for doc, counts in per_document.items():
+        if not isinstance(counts, Mapping):
+            continue  # count_matrix names it
+        for key, value in counts.items():
+            bad = isinstance(value, bool) or not isinstance(value, int | float)
+            if not bad and not (0 <= value <= MAX_COUNT and float(value).is_integer()):
+                bad = True
+            if bad:
+                raise KhabarError(f"{name}: per_document[{doc!r}][{key!r}] = {value!r}: a count must be a whole "
+                                  f"number from 0 to 2**53")
 
 
 def gold_release(run: Mapping[str, Any]) -> str | None:

@@ -16,12 +16,14 @@ import shlex
 import signal
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.io import dumps
 from annotation.model import Article, Prediction
-from eval.extractors.base import DEFAULT_TIMEOUT, BatchCallable, ExtractorError, article_dicts, prediction_from
+from eval.extractors.base import (DEFAULT_TIMEOUT, BatchCallable, ExtractorError, article_dicts, prediction_from,
+                                  seconds_option)
 
 STDERR_TAIL = 2000  # characters of the command's standard error shown on failure
 
@@ -52,10 +54,15 @@ class CommandExtractor(BatchCallable):
     def __init__(self, command: str | Sequence[str], *, timeout: float = DEFAULT_TIMEOUT,
                  name: str | None = None, version: str | None = None, env: dict[str, str] | None = None,
                  cwd: str | None = None) -> None:
-        self.argv = shlex.split(command) if isinstance(command, str) else list(command)
+        try:
+            self.argv = shlex.split(command) if isinstance(command, str) else list(command)
+        except ValueError as exc:  # an unclosed quote: the user's command line, not the extractor
+            raise KhabarError(f"cmd: the command {command!r} does not parse ({exc}); check its quotes") from None
         if not self.argv:
             raise KhabarError("cmd: needs a command, e.g. cmd:'python my_extractor.py'")
-        self.timeout = float(timeout)
+        self.timeout = seconds_option(timeout, "timeout")
+        if cwd is not None and not Path(cwd).is_dir():
+            raise KhabarError(f"option cwd: {cwd!r} is not a folder")
         self.name = name or f"cmd:{shlex.join(self.argv)}"
         # Without a declared version, the command line stands for it (a changed command is a new version).
         self.version = version or "cmd-" + hashlib.sha256(shlex.join(self.argv).encode()).hexdigest()[:8]

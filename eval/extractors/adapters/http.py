@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.redact import redact, register_secret
 from annotation.io import dumps
 from annotation.model import Article, Prediction
-from eval.extractors.base import BatchCallable, ExtractorError, article_dicts, prediction_from
+from eval.extractors.base import (BatchCallable, ExtractorError, article_dicts, count_option, prediction_from,
+                                  seconds_option)
 from eval.extractors.adapters.command import parse_json_lines
 
 DEFAULT_HTTP_TIMEOUT = 120.0
@@ -56,7 +58,7 @@ def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float, retr
             detail = exc.read()[:300].decode("utf-8", "replace").strip()
             last = f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
             if exc.code not in RETRY_STATUS:
-                raise ExtractorError(f"{what}: {url} answered {last}") from None
+                raise ExtractorError(redact(f"{what}: {url} answered {last}")) from None
             retry_after = exc.headers.get("Retry-After") if exc.headers else None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -64,7 +66,7 @@ def post(url: str, body: bytes, *, headers: dict[str, str], timeout: float, retr
             retry_after = None
         if attempt < retries:
             sleep(_delay(attempt, backoff, retry_after))
-    raise ExtractorError(f"{what}: {url} failed after {retries + 1} attempt(s): {last}", pinpoint=False)
+    raise ExtractorError(redact(f"{what}: {url} failed after {retries + 1} attempt(s): {last}"), pinpoint=False)
 
 
 def parse_predictions(raw: bytes, name: str, where: str) -> list[Prediction]:
@@ -93,11 +95,11 @@ class HttpExtractor(BatchCallable):
             raise KhabarError(f"http extractor: format must be one of {', '.join(FORMATS)}, not {format!r}")
         self.url = url
         self.format = format
-        self.timeout = float(timeout)
-        self.retries = int(retries)
-        self.backoff = float(backoff)
+        self.timeout = seconds_option(timeout, "timeout")
+        self.retries = count_option(retries, "retries")
+        self.backoff = seconds_option(backoff, "backoff") if backoff else 0.0
         self.token_env = token_env
-        self.name = name or url
+        self.name = name or redact(url)  # the name goes into the table, the signature and the result JSON
         self.version = version
 
     def _headers(self) -> dict[str, str]:
@@ -107,6 +109,7 @@ class HttpExtractor(BatchCallable):
             token = os.environ.get(self.token_env)
             if not token:
                 raise KhabarError(f"extractor {self.name!r}: the environment variable {self.token_env} is not set")
+            register_secret(token)  # an answer that echoes it is redacted
             headers["Authorization"] = f"Bearer {token}"
         return headers
 

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.redact import register_secret
 from annotation.io import write_atomic
 from annotation.model import Article, Claim, Mention, Prediction, Span
 from annotation.scheme import Scheme, load_scheme
-from eval.extractors.base import BatchCallable, ExtractorError
+from eval.extractors.base import BatchCallable, ExtractorError, count_option, seconds_option
 from eval.extractors.adapters.http import DEFAULT_BACKOFF, DEFAULT_HTTP_TIMEOUT, DEFAULT_RETRIES, post
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -155,7 +156,8 @@ class OpenAIChatExtractor(BatchCallable):
         if seed is not None:
             self.params["seed"] = int(seed)
         self.response_format = response_format
-        self.timeout, self.retries, self.backoff = float(timeout), int(retries), float(backoff)
+        self.timeout, self.retries = seconds_option(timeout, "timeout"), count_option(retries, "retries")
+        self.backoff = seconds_option(backoff, "backoff") if backoff else 0.0
         self.concurrency = max(1, int(concurrency))
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.cache = bool(cache)
@@ -188,6 +190,7 @@ class OpenAIChatExtractor(BatchCallable):
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        register_secret(key)  # an answer that echoes it is redacted
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers

@@ -64,7 +64,7 @@ class PredictionsFile(BatchCallable):
         if unknown:
             shown = ", ".join(repr(i) for i in unknown[:5]) + (" …" if len(unknown) > 5 else "")
             raise KhabarError(f"{self.path}: {len(unknown)} prediction line(s) for articles that are not "
-                              f"in the gold set: {shown}")
+                              f"among the {len(known)} articles of this run: {shown}")
 
     def extract(self, articles: Sequence[Article]) -> list[Prediction]:
         by_id = self._load()
