@@ -16,7 +16,7 @@ from annotation.model import Annotated
 from annotation.scheme import load_scheme
 from annotation.gold.validation import validate_corpus
 from annotation.versions import UNNAMED  # the test records name no scheme version
-from tests.test_agreement import (CONTENT1, _three_annotators, annotator_a, annotator_b, claim, claims_a,
+from tests.review_records import (CONTENT1, _three_annotators, annotator_a, annotator_b, claim, claims_a,
                                   ment, mentions_a, record, sp)
 
 SCHEME = load_scheme()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from annotation.model import Annotated
-from tests.test_agreement import EXPECTED_KINDS, _kinds, annotator_a, annotator_b, claims_a, mentions_a, record
+from tests.review_records import EXPECTED_KINDS, _kinds, annotator_a, annotator_b, claims_a, mentions_a, record
 
 lsimport = pytest.importorskip("annotation.labelstudio.importer")
 

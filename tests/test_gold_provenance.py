@@ -15,7 +15,7 @@ import yaml
 
 from annotation.gold.records import fingerprint, load_gold
 from annotation.io import write_jsonl
-from tests.test_agreement import annotator_a, claims_a, mentions_a, record
+from tests.review_records import annotator_a, claims_a, mentions_a, record
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "b@x.org"

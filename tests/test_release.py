@@ -317,7 +317,7 @@ def test_adding_articles_is_a_minor_release_and_notes_accumulate(khabar, tmp_pat
 def test_adjudicate_writes_a_release_with_the_agreement_figures(khabar, tmp_path: Path) -> None:
     from annotation.io import write_jsonl
     from annotation.review.agreement import agreement_report
-    from tests.test_agreement import _three_annotators
+    from tests.review_records import _three_annotators
 
     records = tmp_path / "records.jsonl"
     write_jsonl(records, _three_annotators())

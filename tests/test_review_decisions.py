@@ -13,7 +13,7 @@ from annotation.review.adjudication import adjudicate
 from annotation.review.decisions import merge_units, mention_key
 from annotation.review.units import pairing_weight
 from annotation.scheme import load_scheme
-from tests.test_agreement import claim, ment, record, sp
+from tests.review_records import claim, ment, record, sp
 
 SCHEME = load_scheme()
 A, B, C, LEAD = "a@x.org", "b@x.org", "c@x.org", "lead@x.org"

@@ -245,7 +245,7 @@ def test_annotation_sources_name_their_scheme(khabar, tmp_path: Path) -> None:
 
 def test_records_of_1_0_are_adjudicated_with_a_warning_and_mixed_records_refused(khabar, tmp_path: Path) -> None:
     from annotation.io import write_jsonl
-    from tests.test_agreement import annotator_a, annotator_b
+    from tests.review_records import annotator_a, annotator_b
 
     path = tmp_path / "records.jsonl"
     write_jsonl(path, [annotator_a(), annotator_b()])  # import records that name no scheme: 1.0
