@@ -15,13 +15,13 @@ import pytest
 
 from annotation.model import Annotated
 from tests.review_records import EXPECTED_KINDS, _kinds, annotator_a, annotator_b, claims_a, mentions_a, record
+from tests.helpers import ls_region
 
 lsimport = pytest.importorskip("annotation.labelstudio.importer")
 
 
 def _region(rid: str, control: str, label: str, start: int, end: int, text: str) -> dict[str, Any]:
-    return {"id": rid, "from_name": control, "to_name": "text", "type": "labels", "origin": "manual",
-            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]}}
+    return ls_region(rid, control, label, start, end, text[start:end])
 
 
 def _relation(a: str, b: str, role: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from annotation.io import read_articles
 from annotation.labelstudio.config import CLAIM_PARTS, ENTITIES, label_config
 from annotation.scheme import load_scheme
+from tests.helpers import ls_region_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_CONFIG = Path(__file__).resolve().parent / "data" / "labelstudio" / "label_config.xml"
@@ -50,9 +51,7 @@ def run(*args: Any, env: dict[str, str] | None = None) -> Result:
 
 
 def region(rid: str, control: str, label: str, text: str, needle: str, occurrence: int = 1) -> dict[str, Any]:
-    start, end = at(text, needle, occurrence)
-    return {"id": rid, "from_name": control, "to_name": "text", "type": "labels", "origin": "manual",
-            "value": {"start": start, "end": end, "text": needle, "labels": [label]}}
+    return ls_region_of(text, rid, control, label, needle, occurrence - 1)
 
 
 def choice(rid: str, attr: str, value: str, text: str, needle: str) -> dict[str, Any]:
