@@ -15,32 +15,13 @@ import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from typing import Any
 
 from annotation.errors import KhabarError
+from eval.extract.config import ENGINES, EngineConfig
 from eval.extract.plan import Shard
 from eval.extract.work import ShardResult, run_shard
 from eval.extractors.base import Extractor
 from eval.extractors.runner import resolve_jobs
-
-ENGINES = ("local", "ray")
-
-
-@dataclass
-class EngineConfig:
-    """How to run: the extractor (and how to build it again on a Ray worker), workers, batch size."""
-
-    extractor: Extractor
-    spec: str
-    options: dict[str, Any] = field(default_factory=dict)
-    jobs: int = 1
-    batch_size: int = 16
-    fail_fast: bool = False
-    address: str | None = None
-    connect_timeout: float = 30.0
-    worker_cpus: float = 1.0  # Ray: CPUs reserved per actor (below 1 for extractors that wait on a service)
-
 
 _worker_extractor: Extractor | None = None
 

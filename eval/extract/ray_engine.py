@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from annotation.errors import KhabarError
-from eval.extract.engines import EngineConfig
+from eval.extract.config import EngineConfig
 from eval.extract.plan import Shard
 from eval.extract.work import ShardResult, run_shard
 from eval.extractors.runner import resolve_jobs

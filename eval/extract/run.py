@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
-from eval.extract.engines import EngineConfig, run_engine
+from eval.extract.config import EngineConfig
+from eval.extract.engines import run_engine
 from eval.extract.output import Output, identity
 from eval.extract.plan import DEFAULT_SHARD_SIZE, discover, plan
 from eval.extractors.base import DEFAULT_BATCH_SIZE, describe
