@@ -104,7 +104,7 @@ class PredictionReader:
         except KeyError:
             if self.label_map is IDENTITY:
                 raise KhabarError(f"{where}unknown label {label!r} (the scheme has {', '.join(self.scheme.labels)}) "
-                                  "— give --label-map (wojood, anercorp, conll or a JSON file) to map or drop it") from None
+                                  "— give --label-map (wojood, anercorp, conll, wikiann or a JSON file) to map or drop it") from None
             raise KhabarError(f"{where}label {label!r} is neither a scheme label nor covered by the label mapping "
                               f"{self.label_map.name!r} — add it to a mapping file (null drops it)") from None
         code = -1 if target is None else self._code[target]
