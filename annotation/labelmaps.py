@@ -28,13 +28,13 @@ A mapping file is a JSON object ``{"PREDICTED": "SCHEME_LABEL" or null}`` (null 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from annotation.errors import KhabarError
+from annotation.io import load_json
 
 WOJOOD_EXTRA = ("TIME", "CARDINAL", "ORDINAL", "QUANTITY", "UNIT", "CURR", "LANGUAGE", "PRODUCT", "WEBSITE", "LAW")
 NAMED: dict[str, dict[str, str | None]] = {
@@ -83,8 +83,8 @@ def load_label_map(spec: str | None, scheme_labels: Iterable[str]) -> LabelMap:
             raise KhabarError(f"{spec}: no such label mapping (named mappings: {', '.join(NAMED)}; "
                               "or a JSON file {\"PREDICTED\": \"SCHEME_LABEL\" or null})")
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            obj = load_json(path, "a label mapping (JSON)")
+        except KhabarError as exc:
             raise KhabarError(f"{path}: a label mapping must be a JSON object ({exc})") from None
         if not isinstance(obj, dict):
             raise KhabarError(f"{path}: a label mapping must be a JSON object {{\"PREDICTED\": \"SCHEME_LABEL\" or null}}")

@@ -10,11 +10,11 @@ name none and follow 1.0.0); a claim of a 1.1 source carries ``stance`` and ``ce
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.io import load_json
 from annotation.model import Annotated, Article, Claim, Mention, Span
 from annotation.versions import UNNAMED
 
@@ -104,10 +104,7 @@ def build_document(article: Article, source: dict[str, Any], where: str,
 
 
 def load_source(path: Path) -> dict[str, Any]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise KhabarError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    obj = load_json(path, "an annotation source (JSON)")
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise KhabarError(f"{path}: expected a JSON object with an 'id'")
     return obj

@@ -7,12 +7,22 @@ whose run is not finished is refused (its missing shards would score as empty).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 from annotation.errors import KhabarError
+from annotation.io import load_json
 
 MANIFEST = "manifest.json"
+FORMAT = "khabar-extract/1"
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A run's manifest, read by the one JSON reader; anything else is an error naming the file."""
+    manifest = load_json(path, "an extract manifest")
+    if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT and isinstance(manifest.get("shards"), list)):
+        raise KhabarError(f"{path}: not a khabar extract manifest (format {FORMAT!r})")
+    return manifest
 
 
 def shard_files(folder: str | Path) -> list[Path]:
@@ -22,11 +32,9 @@ def shard_files(folder: str | Path) -> list[Path]:
     if not path.is_file():
         raise KhabarError(f"{folder}: a folder without {MANIFEST}, expected a predictions file or the output "
                           "folder of khabar extract")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        records = manifest["shards"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise KhabarError(f"{path}: not a readable extract manifest ({exc})") from None
+    records = read_manifest(path)["shards"]
+    if not all(isinstance(r, dict) and isinstance(r.get("file"), str) for r in records):
+        raise KhabarError(f"{path}: not a readable extract manifest (a shard without its file name)")
     pending = [r["file"] for r in records if r.get("status") != "done"]
     if pending:
         raise KhabarError(f"{folder}: the extract run is not finished ({len(pending)} of {len(records)} shards "

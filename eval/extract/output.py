@@ -20,12 +20,11 @@ from typing import Any
 
 from annotation.errors import KhabarError
 from annotation.io import dumps, write_atomic
+from eval.extract.folder import FORMAT, MANIFEST, read_manifest
 from eval.extract.plan import Input, Shard
 from eval.extract.work import ShardResult
 
-MANIFEST = "manifest.json"
 ERRORS = "errors.jsonl"
-FORMAT = "khabar-extract/1"
 SAVE_EVERY = 1.0  # seconds between two writes of the manifest during a run
 
 
@@ -52,16 +51,6 @@ def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if not out and old != new:
         out.append("the inputs are given in another order" if list(before) != list(after) else "another run")
     return out
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KhabarError(f"{path}: not a readable extract manifest ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise KhabarError(f"{path}: not a khabar extract manifest (format {FORMAT!r})")
-    return manifest
 
 
 def _clear(out: Path) -> None:
@@ -94,7 +83,7 @@ class Output:
                 raise KhabarError(f"{self.dir}: holds part-*.jsonl shards but no {MANIFEST} (another run's "
                                   "output?) — give --overwrite to replace them, or another --out")
             return
-        old = _load(manifest_path)
+        old = read_manifest(manifest_path)
         diff = _differences(old.get("identity", {}), self.identity)
         if diff:
             raise KhabarError(f"{self.dir}: holds the output of another run ({'; '.join(diff)}) — give --overwrite "
@@ -148,8 +137,5 @@ class Output:
                     "articles": sum(r["articles"] for r in done), "predictions": sum(r["predictions"] for r in done),
                     "errors": sum(r["errors"] for r in done), "shards": records}
         errors = self.errors()
-        try:
-            write_atomic(self.dir / ERRORS, "".join(dumps(e) + "\n" for e in errors))
-            write_atomic(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
-        except OSError as exc:
-            raise KhabarError(f"{self.dir / MANIFEST}: cannot write the manifest ({exc.strerror or exc})") from None
+        write_atomic(self.dir / ERRORS, "".join(dumps(e) + "\n" for e in errors))  # names what it cannot write
+        write_atomic(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
